@@ -1,0 +1,16 @@
+# Build options. Sanitizers are mutually exclusive: ASan+UBSan or TSan.
+option(CLINIC_BUILD_TESTS "Build the test suites" ON)
+option(CLINIC_BUILD_BENCHMARKS "Build the benchmarks and the load generator" ON)
+option(CLINIC_WERROR "Treat warnings as errors" OFF)
+set(CLINIC_SANITIZER "" CACHE STRING "Sanitizer build: '' (none), 'address' (ASan+UBSan) or 'thread' (TSan)")
+set_property(CACHE CLINIC_SANITIZER PROPERTY STRINGS "" address thread)
+
+if(CLINIC_SANITIZER STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(CLINIC_SANITIZER STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT CLINIC_SANITIZER STREQUAL "")
+  message(FATAL_ERROR "CLINIC_SANITIZER must be '', 'address' or 'thread', not '${CLINIC_SANITIZER}'")
+endif()
