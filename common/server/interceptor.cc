@@ -1,0 +1,182 @@
+#include "common/server/interceptor.h"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log/log.h"
+#include "common/server/call_metadata.h"
+
+namespace clinic::server {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+constexpr int kNumCodes = 17;
+constexpr std::array<const char*, kNumCodes> kCodeNames = {
+    "OK",        "CANCELLED",         "UNKNOWN",        "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+    "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+
+bool IsServerFault(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::DATA_LOSS:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The series of one method, looked up once per method and then shared by its calls.
+struct MethodMetrics {
+  std::string service;
+  std::string method;
+  metrics::Family<metrics::Counter>* handled = nullptr;
+  metrics::Histogram* latency = nullptr;
+  std::array<std::atomic<metrics::Counter*>, kNumCodes> by_code{};
+
+  metrics::Counter& ForCode(int code) {
+    if (code < 0 || code >= kNumCodes) code = static_cast<int>(grpc::StatusCode::UNKNOWN);
+    metrics::Counter* counter = by_code[code].load(std::memory_order_acquire);
+    if (counter == nullptr) {
+      // WithLabels is idempotent, so two threads racing here store the same pointer.
+      counter = &handled->WithLabels({service, method, kCodeNames[code]});
+      by_code[code].store(counter, std::memory_order_release);
+    }
+    return *counter;
+  }
+};
+
+class Factory;
+
+class CallInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  CallInterceptor(MethodMetrics& metrics) : metrics_(metrics) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      start_ = std::chrono::steady_clock::now();
+      PrepareIds(methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA) &&
+        !request_id_.empty()) {
+      methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      Finish(methods->GetSendStatus().error_code());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void PrepareIds(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+    if (md == nullptr) return;
+    auto get = [md](const char* key) -> std::string_view {
+      auto it = md->find(key);
+      return it == md->end() ? std::string_view() : std::string_view(it->second.data(), it->second.size());
+    };
+    std::string_view incoming_id = get(kRequestIdHeader);
+    request_id_ = IsValidRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
+    std::string parent_span;
+    if (!ParseTraceparent(get(kTraceparentHeader), &trace_id_, &parent_span)) trace_id_ = NewTraceId();
+    span_id_ = NewSpanId();
+    traceparent_ = FormatTraceparent(trace_id_, span_id_);
+    // The handler reads these back from the same map (ServerContext::client_metadata),
+    // so it sees exactly the ids this interceptor logs. The strings are members: they
+    // outlive the call's use of the map.
+    md->erase(kRequestIdHeader);
+    md->erase(kTraceparentHeader);
+    md->emplace(kRequestIdHeader, request_id_);
+    md->emplace(kTraceparentHeader, traceparent_);
+  }
+
+  void Finish(grpc::StatusCode code) {
+    const double seconds =
+        start_ == std::chrono::steady_clock::time_point()
+            ? 0
+            : std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    metrics_.ForCode(static_cast<int>(code)).Increment();
+    metrics_.latency->Observe(seconds);
+    const log::Level level = IsServerFault(code) ? log::Level::kWarn : log::Level::kDebug;
+    if (log::Enabled(level)) {
+      const int index = static_cast<int>(code);
+      log::Write(level, "rpc finished",
+                 {{"grpc_service", metrics_.service},
+                  {"grpc_method", metrics_.method},
+                  {"grpc_code", index >= 0 && index < kNumCodes ? kCodeNames[index] : "UNKNOWN"},
+                  {"duration_ms", absl::StrCat(seconds * 1000)},
+                  {"request_id", request_id_},
+                  {"trace_id", trace_id_},
+                  {"span_id", span_id_}});
+    }
+  }
+
+  MethodMetrics& metrics_;
+  std::chrono::steady_clock::time_point start_{};
+  std::string request_id_;
+  std::string trace_id_;
+  std::string span_id_;
+  std::string traceparent_;
+};
+
+class Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit Factory(metrics::Registry& registry)
+      : handled_(registry.AddCounter("grpc_server_handled_total",
+                                     "RPCs completed on the server, by status code.",
+                                     {"grpc_service", "grpc_method", "grpc_code"})),
+        latency_(registry.AddHistogram("grpc_server_handling_seconds",
+                                       "Time from receiving the request headers to sending the status.",
+                                       {"grpc_service", "grpc_method"}, metrics::LatencyBuckets())) {}
+
+  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+    // gRPC owns and deletes the interceptor when the call ends.
+    return new CallInterceptor(ForMethod(info->method() == nullptr ? "" : info->method()));
+  }
+
+ private:
+  MethodMetrics& ForMethod(absl::string_view full_method) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = methods_.find(full_method);
+      if (it != methods_.end()) return *it->second;
+    }
+    absl::MutexLock lock(&mu_);
+    auto& slot = methods_[full_method];
+    if (slot == nullptr) {
+      slot = std::make_unique<MethodMetrics>();
+      // "/package.Service/Method"
+      std::string_view name(full_method.data(), full_method.size());
+      if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+      size_t slash = name.find('/');
+      slot->service = std::string(slash == std::string_view::npos ? "unknown" : name.substr(0, slash));
+      slot->method = std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
+      slot->handled = &handled_;
+      slot->latency = &latency_.WithLabels({slot->service, slot->method});
+    }
+    return *slot;
+  }
+
+  metrics::Family<metrics::Counter>& handled_;
+  metrics::Family<metrics::Histogram>& latency_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewCallInterceptorFactory(
+    metrics::Registry& registry) {
+  return std::make_unique<Factory>(registry);
+}
+
+}  // namespace clinic::server

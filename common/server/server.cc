@@ -1,0 +1,211 @@
+#include "common/server/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/server/interceptor.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "grpcpp/support/time.h"
+
+namespace clinic::server {
+namespace {
+
+sigset_t ShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* setting) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(setting, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+int Millis(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  sigset_t set = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+Server::Server(ServerOptions options, metrics::Registry& registry)
+    : options_(std::move(options)), registry_(registry) {}
+
+Server::~Server() {
+  RequestShutdown();
+  if (server_ != nullptr && !stopped_.HasBeenNotified()) WaitForShutdown();
+  if (readiness_thread_.joinable()) readiness_thread_.join();
+  if (signal_thread_.joinable()) signal_thread_.join();
+}
+
+void Server::AddService(grpc::Service* service, std::string health_name) {
+  services_.emplace_back(service, std::move(health_name));
+}
+
+void Server::AddReadinessCheck(std::string name, std::function<absl::Status()> check) {
+  checks_.emplace_back(std::move(name), std::move(check));
+}
+
+absl::Status Server::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    auto cert = ReadFile(options_.tls_cert_file, "tls_cert_file");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadFile(options_.tls_key_file, "tls_key_file");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!options_.tls_client_ca_file.empty()) {
+      auto ca = ReadFile(options_.tls_client_ca_file, "tls_client_ca_file");
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(options_.address, ":", options_.port), credentials, &port_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  grpc::ResourceQuota quota("clinic-server");
+  quota.SetMaxThreads(options_.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, Millis(options_.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Millis(options_.keepalive_timeout));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Clients may ping every 10 s without being told off (GOAWAY too_many_pings).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, Millis(options_.max_connection_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, Millis(options_.max_connection_age_grace));
+  for (auto& [service, name] : services_) builder.RegisterService(service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(NewCallInterceptorFactory(registry_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address, ":", options_.port));
+  }
+
+  serving_gauge_ = &registry_.AddGauge("clinic_serving", "1 while the health status is SERVING.").WithLabels({});
+  {
+    absl::MutexLock lock(&mu_);
+    SetServing(true);
+  }
+  if (options_.metrics_port >= 0) {
+    auto exporter = metrics::HttpExporter::Start(options_.metrics_address, options_.metrics_port, registry_);
+    if (!exporter.ok()) {
+      server_->Shutdown();
+      server_.reset();
+      return exporter.status();
+    }
+    exporter_ = *std::move(exporter);
+  }
+  if (!checks_.empty()) readiness_thread_ = std::thread([this] { ReadinessLoop(); });
+  if (options_.handle_signals) signal_thread_ = std::thread([this] { SignalLoop(); });
+  log::Info("listening", {{"address", absl::StrCat(options_.address, ":", port_)},
+                          {"metrics_port", absl::StrCat(metrics_port())},
+                          {"tls", credentials == nullptr || options_.tls_cert_file.empty() ? "off"
+                                  : options_.tls_client_ca_file.empty()                  ? "tls"
+                                                                                           : "mtls"}});
+  return absl::OkStatus();
+}
+
+void Server::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health != nullptr) {
+    health->SetServingStatus(serving);
+    for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  }
+  if (serving_gauge_ != nullptr) serving_gauge_->Set(serving ? 1 : 0);
+}
+
+void Server::ReadinessLoop() {
+  while (!shutdown_requested_.WaitForNotificationWithTimeout(options_.readiness_interval)) {
+    std::string failed;
+    for (const auto& [name, check] : checks_) {
+      absl::Status s = check();
+      if (!s.ok()) {
+        failed = absl::StrCat(name, ": ", s.message());
+        break;
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (draining_) return;
+    const bool ready = failed.empty();
+    if (ready != ready_) {
+      ready_ = ready;
+      SetServing(ready);
+      if (ready) {
+        log::Info("ready again: health SERVING");
+      } else {
+        log::Error("not ready: health NOT_SERVING", {{"reason", failed}});
+      }
+    }
+  }
+}
+
+void Server::SignalLoop() {
+  const sigset_t set = ShutdownSignals();
+  const timespec tick{0, 200'000'000};
+  while (!shutdown_requested_.HasBeenNotified()) {
+    siginfo_t info;
+    int sig = sigtimedwait(&set, &info, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      log::Info("shutdown signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      RequestShutdown();
+    }
+  }
+}
+
+void Server::RequestShutdown() {
+  absl::MutexLock lock(&mu_);
+  if (shutdown_requested_.HasBeenNotified()) return;
+  shutdown_requested_.Notify();
+}
+
+void Server::WaitForShutdown() {
+  shutdown_requested_.WaitForNotification();
+  if (server_ == nullptr || stopped_.HasBeenNotified()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    draining_ = true;
+    SetServing(false);
+  }
+  log::Info("draining: health NOT_SERVING",
+            {{"shutdown_delay", absl::FormatDuration(options_.shutdown_delay)},
+             {"drain_timeout", absl::FormatDuration(options_.drain_timeout)}});
+  absl::SleepFor(options_.shutdown_delay);
+  // Stops accepting calls, waits for in-flight ones until the deadline, then cancels
+  // whatever is left.
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+  server_->Wait();
+  exporter_.reset();
+  stopped_.Notify();
+  log::Info("stopped");
+}
+
+}  // namespace clinic::server

@@ -1,0 +1,114 @@
+#pragma once
+
+// The bootstrap every service (and the echo benchmark service) runs on.
+//
+// API choice: the synchronous gRPC server API. Our handlers block on SQLite, libpq and
+// hiredis calls, which must never run on the callback API's reactor threads; the sync
+// API gives each call its own thread from a pool bounded by ResourceQuota (max_threads).
+//
+// What it sets up: the services, grpc.health.v1 (one status per service plus the server
+// as a whole, ""), server reflection, explicit message-size limits, keepalive,
+// GRPC_ARG_MAX_CONNECTION_AGE (clients reconnect periodically, so new replicas get
+// traffic), TLS or mTLS, the call interceptor (request id, trace context, metrics,
+// access log), the /metrics HTTP endpoint, readiness checks (health NOT_SERVING while a
+// check fails, e.g. the database is unreachable), and shutdown:
+//   SIGTERM/SIGINT -> health NOT_SERVING -> shutdown_delay (load balancers notice)
+//   -> stop accepting, drain in-flight calls up to drain_timeout -> WaitForShutdown()
+//   returns and main() returns 0.
+// Signals are received by a thread with sigtimedwait(), never in a signal handler.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/metrics/http_exporter.h"
+#include "common/metrics/metrics.h"
+#include "grpcpp/server.h"
+#include "grpcpp/impl/codegen/service_type.h"
+
+namespace clinic::server {
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";
+  int port = 0;           // 0 picks a free port (see Server::port()).
+  int metrics_port = 0;   // 0 picks a free port; -1 disables the endpoint.
+  std::string metrics_address = "0.0.0.0";
+  // TLS: server certificate chain and key (PEM). With client_ca_file, clients must
+  // present a certificate signed by that CA (mTLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  absl::Duration shutdown_delay = absl::Seconds(5);
+  absl::Duration drain_timeout = absl::Seconds(20);
+  int max_message_bytes = 4 * 1024 * 1024;
+  int max_threads = 64;
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration max_connection_age = absl::Minutes(5);
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+  absl::Duration readiness_interval = absl::Seconds(2);
+  // Whether the server takes SIGTERM/SIGINT itself (main) or not (in-process tests).
+  bool handle_signals = true;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so
+// that only the server's signal thread receives them. Call first thing in main().
+void BlockShutdownSignals();
+
+class Server {
+ public:
+  // `registry` must outlive the server; the server adds the gRPC metrics to it.
+  Server(ServerOptions options, metrics::Registry& registry);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Registers a service (not owned; it must outlive the server). `health_name` is its
+  // full name, e.g. "clinic.patient.v1.PatientService", reported by the health service.
+  void AddService(grpc::Service* service, std::string health_name);
+  // A readiness check (e.g. the database answers); polled every readiness_interval from
+  // a background thread. While any check fails every health status is NOT_SERVING.
+  void AddReadinessCheck(std::string name, std::function<absl::Status()> check);
+
+  // Binds and starts serving. UNAVAILABLE if a port cannot be bound, INVALID_ARGUMENT
+  // if the TLS files cannot be read.
+  absl::Status Start();
+  int port() const { return port_; }
+  int metrics_port() const { return exporter_ ? exporter_->port() : -1; }
+
+  // Blocks until a shutdown signal or RequestShutdown(), then drains (see above).
+  void WaitForShutdown();
+  // Starts the shutdown sequence; thread-safe, idempotent.
+  void RequestShutdown();
+
+ private:
+  void SetServing(bool serving) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReadinessLoop();
+  void SignalLoop();
+
+  const ServerOptions options_;
+  metrics::Registry& registry_;
+  std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::vector<std::pair<std::string, std::function<absl::Status()>>> checks_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<metrics::HttpExporter> exporter_;
+  int port_ = 0;
+
+  absl::Notification shutdown_requested_;
+  absl::Notification stopped_;
+  absl::Mutex mu_;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool ready_ ABSL_GUARDED_BY(mu_) = true;
+  metrics::Gauge* serving_gauge_ = nullptr;
+  std::thread readiness_thread_;
+  std::thread signal_thread_;
+};
+
+}  // namespace clinic::server

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Echo benchmark: our echo_server (bootstrap + auth, metrics, logging interceptors)
+# against bare_echo_server (plain gRPC), in one run, on one machine.
+#
+#   tools/bench/echo_vs_bare.sh [BUILD_DIR] [options]
+#
+# BUILD_DIR defaults to build/. Options (defaults in brackets):
+#   --rounds=N        rounds of alternating runs [3]
+#   --warmup=D        loadgen warm-up per run, discarded [2s]
+#   --duration=D      loadgen measured duration per run [10s]
+#   --concurrency=N   closed-loop operations outstanding [32]
+#   --channels=N      client channels (TCP connections) [4]
+#   --payload_bytes=N echo payload [0]
+#   --candidate=K     what is compared with bare: ours (echo_server) or bare (a second
+#                     bare server: the noise floor of the method) [ours]
+#   --output=FILE     also write the JSON summary to FILE
+#
+# The server runs pinned to CPU 1 and loadgen to CPU 0 (taskset). Each round runs both
+# arms, in the order bare,candidate then candidate,bare alternately, each on a fresh
+# server. The figure is the median over rounds of calls/s(candidate) / calls/s(bare).
+set -euo pipefail
+
+BUILD_DIR=build
+ROUNDS=3
+WARMUP=2s
+DURATION=10s
+CONCURRENCY=32
+CHANNELS=4
+PAYLOAD_BYTES=0
+CANDIDATE=ours
+OUTPUT=
+
+for arg in "$@"; do
+  case "$arg" in
+    --rounds=*) ROUNDS="${arg#*=}" ;;
+    --warmup=*) WARMUP="${arg#*=}" ;;
+    --duration=*) DURATION="${arg#*=}" ;;
+    --concurrency=*) CONCURRENCY="${arg#*=}" ;;
+    --channels=*) CHANNELS="${arg#*=}" ;;
+    --payload_bytes=*) PAYLOAD_BYTES="${arg#*=}" ;;
+    --candidate=*) CANDIDATE="${arg#*=}" ;;
+    --output=*) OUTPUT="${arg#*=}" ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --*) echo "echo_vs_bare: unknown option $arg (see --help)" >&2; exit 2 ;;
+    *) BUILD_DIR="$arg" ;;
+  esac
+done
+case "$CANDIDATE" in ours|bare) ;; *) echo "echo_vs_bare: --candidate must be ours or bare" >&2; exit 2 ;; esac
+
+note() { echo "echo_vs_bare: $*" >&2; }
+
+LOADGEN="$BUILD_DIR/tools/loadgen/loadgen"
+BARE="$BUILD_DIR/tools/echo/bare_echo_server"
+OURS="$BUILD_DIR/tools/echo/echo_server"
+MINT="$BUILD_DIR/tools/mint_token/clinic_token"
+for bin in "$LOADGEN" "$BARE"; do
+  [[ -x "$bin" ]] || { note "$bin not found: build it first (ninja -C $BUILD_DIR loadgen bare_echo_server)"; exit 1; }
+done
+
+# Pinning: server on CPU 1, loadgen on CPU 0, when there are two CPUs and taskset.
+SERVER_PIN=()
+CLIENT_PIN=()
+if command -v taskset >/dev/null && [[ "$(nproc --all)" -ge 2 ]]; then
+  SERVER_PIN=(taskset -c 1)
+  CLIENT_PIN=(taskset -c 0)
+else
+  note "WARNING: no taskset or fewer than 2 CPUs: running unpinned"
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/echo_vs_bare.XXXXXX")"
+SERVER_PID=
+# Each server runs in its own session (setsid), so its whole process group is stopped:
+# SIGTERM, up to 5 s to drain, then SIGKILL.
+stop_server() {
+  if [[ -n "$SERVER_PID" ]]; then
+    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=
+}
+LOADGEN_PID=
+cleanup() {
+  if [[ -n "$LOADGEN_PID" ]]; then kill -TERM "$LOADGEN_PID" 2>/dev/null || true; wait "$LOADGEN_PID" 2>/dev/null || true; fi
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Auth material for our server; the same token goes to both arms so that the client
+# and the wire carry identical bytes.
+KEY_FILE="$WORK/jwt_hs256.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY_FILE"
+TOKEN_FLAGS=()
+OURS_AUTH_FLAGS=("--jwt_hs256_key_file=$KEY_FILE")
+AUTH="bearer"
+if [[ -x "$MINT" ]]; then
+  "$MINT" --key_file="$KEY_FILE" --subject=loadgen --role=service --ttl=1h >"$WORK/token"
+  TOKEN_FLAGS=("--token_file=$WORK/token")
+else
+  AUTH="none"
+  OURS_AUTH_FLAGS+=("--insecure_dev_auth")
+  if [[ "$CANDIDATE" == ours ]]; then
+    note "$MINT not found: running WITHOUT auth (our server with --insecure_dev_auth);" \
+         "the figure then leaves out token verification"
+  fi
+fi
+
+ARMS=(bare)
+if [[ "$CANDIDATE" == bare ]]; then
+  ARMS=(bare bare2)
+elif [[ -x "$OURS" ]]; then
+  ARMS=(bare ours)
+else
+  note "$OURS not found: measuring the bare server only (no ratio)"
+fi
+
+# Starts the server of an arm; sets SERVER_PID and ADDRESS.
+start_server() {
+  local arm="$1" log="$WORK/$1.server.log"
+  : >"$log"
+  case "$arm" in
+    bare|bare2) setsid "${SERVER_PIN[@]}" "$BARE" --port=0 >"$log" 2>&1 & ;;
+    ours) setsid "${SERVER_PIN[@]}" "$OURS" --port=0 --metrics_port=0 "${OURS_AUTH_FLAGS[@]}" >"$log" 2>&1 & ;;
+  esac
+  SERVER_PID=$!
+  ADDRESS=
+  for _ in $(seq 200); do
+    # The gRPC address from a line saying "listening" (a metrics/HTTP line is skipped).
+    ADDRESS="$(grep -i 'listening' "$log" | grep -viE 'metrics|http' |
+      grep -oE '(\[[0-9a-fA-F:]+\]|[0-9]{1,3}(\.[0-9]{1,3}){3}|localhost):[0-9]+' | head -n1 || true)"
+    [[ -n "$ADDRESS" ]] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  note "$arm server did not report a listening address; its output:"
+  cat "$log" >&2
+  exit 1
+}
+
+# Field of a one-line loadgen report (keys are unique in it).
+field() { grep -oE "\"$2\":[-0-9.eE+]+" "$1" | head -n1 | cut -d: -f2; }
+
+run_arm() {
+  local arm="$1" round="$2" report="$WORK/$1.$2.json"
+  start_server "$arm"
+  # In the background and waited for, so that a signal to this script is handled at once.
+  "${CLIENT_PIN[@]}" "$LOADGEN" --target="$ADDRESS" --mode=closed \
+    --concurrency="$CONCURRENCY" --channels="$CHANNELS" --payload_bytes="$PAYLOAD_BYTES" \
+    --warmup="$WARMUP" --duration="$DURATION" "${TOKEN_FLAGS[@]}" \
+    --output="$report" --stdout=false &
+  LOADGEN_PID=$!
+  if ! wait "$LOADGEN_PID"; then
+    LOADGEN_PID=
+    note "loadgen failed against the $arm server"
+    exit 1
+  fi
+  LOADGEN_PID=
+  stop_server
+  local errors
+  errors="$(field "$report" error_calls)"
+  if [[ "$errors" != 0 ]]; then
+    note "WARNING: $arm round $round had $errors failed calls: $(grep -oE '"errors":\{[^}]*\}' "$report")"
+  fi
+  note "round $round $arm: $(field "$report" calls_per_second) calls/s, p99 $(field "$report" p99) us"
+}
+
+for round in $(seq "$ROUNDS"); do
+  if (( round % 2 == 1 )); then order=("${ARMS[@]}"); else order=(); for ((i=${#ARMS[@]}-1; i>=0; i--)); do order+=("${ARMS[i]}"); done; fi
+  for arm in "${order[@]}"; do run_arm "$arm" "$round"; done
+done
+
+# Summary: markdown table on stdout, then one JSON line.
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else printf "%.6g\n", (v[NR/2]+v[NR/2+1])/2}'; }
+other="${ARMS[1]:-}"
+echo
+echo "| round | bare calls/s | bare p99 (us) |${other:+ $other calls/s | $other p99 (us) | ratio $other/bare |}"
+echo "|---|---|---|${other:+---|---|---|}"
+ratios=()
+json_rounds=""
+for round in $(seq "$ROUNDS"); do
+  b_cps="$(field "$WORK/bare.$round.json" calls_per_second)"
+  b_p99="$(field "$WORK/bare.$round.json" p99)"
+  row="| $round | $b_cps | $b_p99 |"
+  json_round="{\"round\":$round,\"bare\":{\"calls_per_second\":$b_cps,\"p99_us\":$b_p99}"
+  if [[ -n "$other" ]]; then
+    o_cps="$(field "$WORK/$other.$round.json" calls_per_second)"
+    o_p99="$(field "$WORK/$other.$round.json" p99)"
+    ratio="$(awk -v o="$o_cps" -v b="$b_cps" 'BEGIN {printf "%.3f", (b > 0 ? o / b : 0)}')"
+    ratios+=("$ratio")
+    row+=" $o_cps | $o_p99 | $ratio |"
+    json_round+=",\"$other\":{\"calls_per_second\":$o_cps,\"p99_us\":$o_p99},\"ratio\":$ratio"
+  fi
+  echo "$row"
+  json_rounds+="${json_rounds:+,}$json_round}"
+done
+median_ratio=null
+if [[ -n "$other" ]]; then
+  median_ratio="$(printf '%s\n' "${ratios[@]}" | median)"
+  echo
+  echo "Median ratio $other/bare over $ROUNDS rounds: **$median_ratio**"
+fi
+summary="{\"benchmark\":\"echo_vs_bare\",\"candidate\":\"${other:-none}\",\"auth\":\"$AUTH\",\"rounds\":$ROUNDS,\"warmup\":\"$WARMUP\",\"duration\":\"$DURATION\",\"concurrency\":$CONCURRENCY,\"channels\":$CHANNELS,\"payload_bytes\":$PAYLOAD_BYTES,\"pinned\":$([[ ${#SERVER_PIN[@]} -gt 0 ]] && echo true || echo false),\"runs\":[$json_rounds],\"median_ratio\":$median_ratio}"
+echo
+echo "$summary"
+if [[ -n "$OUTPUT" ]]; then echo "$summary" >"$OUTPUT"; fi
