@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -15,6 +17,9 @@ namespace clinic::testing {
 //
 // Starting a cluster takes about a second: a test binary starts one (see Shared()) and
 // gives each test its own database (CreateDatabase()).
+//
+// Thread-safe: CreateDatabase() may be called from several threads; Stop() and Start()
+// from one thread at a time.
 class PostgresServer {
  public:
   PostgresServer();
@@ -30,11 +35,23 @@ class PostgresServer {
   // string ("host=127.0.0.1 port=… dbname=… user=…").
   std::string CreateDatabase();
 
+  // Stops the server at once (immediate shutdown: every connection is dropped) and
+  // returns when it has exited.
+  void Stop();
+  // Starts the stopped server again on the same port (its data kept); returns once it
+  // accepts connections.
+  void Start();
+
  private:
+  // Starts postgres on port_; false if it exited (e.g. the port was taken).
+  bool TryStart();
+  bool Ready();
+
   TempDir dir_;
   int port_ = 0;
-  std::string user_;
-  int next_database_ = 0;
+  std::string user_ = "postgres";
+  absl::Mutex mu_;
+  int next_database_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<Process> process_;
 };
 
