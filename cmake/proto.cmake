@@ -43,3 +43,25 @@ function(clinic_proto_library name)
     target_link_libraries(${name} PUBLIC gRPC::grpc++)
   endif()
 endfunction()
+
+# clinic_service_base(<name> PROTO <file with the service> PROTO_LIBRARY <target>)
+#
+# Runs protoc-gen-clinic (tools/protoc-gen-clinic) on one service file and builds the
+# generated <Service>Base classes as the static library <name>: the thin gRPC layer that
+# authenticates each call and dispatches to Handle<Method>() (see the plugin's comment).
+function(clinic_service_base name)
+  cmake_parse_arguments(ARG "" "PROTO;PROTO_LIBRARY" "" ${ARGN})
+  string(REGEX REPLACE "\\.proto$" "" base ${ARG_PROTO})
+  set(outs ${CLINIC_PROTO_GEN}/${base}.clinic.cc ${CLINIC_PROTO_GEN}/${base}.clinic.h)
+  add_custom_command(
+    OUTPUT ${outs}
+    COMMAND ${CLINIC_PROTOC} -I${CLINIC_PROTO_ROOT} -I/usr/include
+            --clinic_out=${CLINIC_PROTO_GEN}
+            --plugin=protoc-gen-clinic=$<TARGET_FILE:protoc-gen-clinic>
+            ${CLINIC_PROTO_ROOT}/${ARG_PROTO}
+    DEPENDS ${CLINIC_PROTO_ROOT}/${ARG_PROTO} protoc-gen-clinic
+    COMMENT "protoc-gen-clinic ${ARG_PROTO}"
+    VERBATIM)
+  add_library(${name} STATIC ${outs})
+  target_link_libraries(${name} PUBLIC ${ARG_PROTO_LIBRARY} clinic::server absl::status)
+endfunction()

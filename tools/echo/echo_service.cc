@@ -2,12 +2,10 @@
 
 namespace clinic::echo {
 
-grpc::Status EchoService::Echo(grpc::ServerContext* context, const v1::EchoRequest* request,
-                               v1::EchoResponse* response) {
-  return calls_.Run(context, [&](const server::Call&) {
-    response->set_payload(request->payload());
-    return absl::OkStatus();
-  });
+absl::Status EchoService::HandleEcho(const server::Call&, const v1::EchoRequest& request,
+                                     v1::EchoResponse* response) {
+  response->set_payload(request.payload());
+  return absl::OkStatus();
 }
 
 }  // namespace clinic::echo

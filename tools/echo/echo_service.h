@@ -1,21 +1,18 @@
 #pragma once
 
-#include "clinic/echo/v1/echo.grpc.pb.h"
-#include "common/server/call.h"
+#include "clinic/echo/v1/echo.clinic.h"
 
 namespace clinic::echo {
 
 // The echo service on our bootstrap: every call is authenticated and goes through the
-// same CallRunner and interceptor as the clinic services.
-class EchoService final : public clinic::echo::v1::EchoService::Service {
+// same generated gRPC layer, CallRunner and interceptor as the clinic services.
+class EchoService final : public v1::EchoServiceBase {
  public:
-  explicit EchoService(const server::CallRunner& calls) : calls_(calls) {}
+  using EchoServiceBase::EchoServiceBase;
 
-  grpc::Status Echo(grpc::ServerContext* context, const v1::EchoRequest* request,
-                    v1::EchoResponse* response) override;
-
- private:
-  const server::CallRunner& calls_;
+ protected:
+  absl::Status HandleEcho(const server::Call& call, const v1::EchoRequest& request,
+                          v1::EchoResponse* response) override;
 };
 
 }  // namespace clinic::echo

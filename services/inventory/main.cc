@@ -1,0 +1,29 @@
+// The inventory service's composition root: configuration, dependencies, server.
+#include <memory>
+
+#include "common/config/flags.h"
+#include "common/log/log.h"
+#include "common/server/runtime.h"
+#include "common/server/server.h"
+#include "common/service/dependencies.h"
+#include "services/inventory/inventory_service.h"
+#include "services/inventory/schema.h"
+
+int main(int argc, char** argv) {
+  clinic::server::BlockShutdownSignals();
+  clinic::config::ParseFlags(argc, argv, "The inventory service: products, lots with expiry, stock per clinic, reservations, recalls and alerts.");
+  auto runtime = clinic::server::RuntimeFromFlags("inventory");
+  std::unique_ptr<clinic::sql::Database> db = clinic::service::OpenDatabaseFromFlags(clinic::inventory::Migrations());
+
+  clinic::server::CallRunner calls(*runtime->verifier);
+  clinic::inventory::InventoryService service(calls);
+  clinic::server::Server server(runtime->options, runtime->registry);
+  server.AddService(&service, "clinic.inventory.v1.InventoryService");
+  server.AddReadinessCheck("database", [&db] { return db->Ping(); });
+  if (absl::Status started = server.Start(); !started.ok()) {
+    clinic::log::Error("cannot start", {{"error", std::string(started.message())}});
+    return 1;
+  }
+  server.WaitForShutdown();
+  return 0;
+}

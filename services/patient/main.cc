@@ -1,0 +1,31 @@
+// The patient service's composition root: configuration, dependencies, server.
+#include <memory>
+
+#include "common/config/flags.h"
+#include "common/log/log.h"
+#include "common/server/runtime.h"
+#include "common/server/server.h"
+#include "common/service/dependencies.h"
+#include "services/patient/patient_service.h"
+#include "services/patient/schema.h"
+
+int main(int argc, char** argv) {
+  clinic::server::BlockShutdownSignals();
+  clinic::config::ParseFlags(argc, argv, "The patient service: patient records shared under consent, labs, eligibility, treatment plans, administrations, check-ins and the access audit log.");
+  auto runtime = clinic::server::RuntimeFromFlags("patient");
+  std::unique_ptr<clinic::sql::Database> db = clinic::service::OpenDatabaseFromFlags(clinic::patient::Migrations());
+  // Redis is optional at run time (the service fails open), so it is not a readiness check.
+  std::unique_ptr<clinic::redis::Client> redis = clinic::service::OpenRedisFromFlags();
+
+  clinic::server::CallRunner calls(*runtime->verifier);
+  clinic::patient::PatientService service(calls);
+  clinic::server::Server server(runtime->options, runtime->registry);
+  server.AddService(&service, "clinic.patient.v1.PatientService");
+  server.AddReadinessCheck("database", [&db] { return db->Ping(); });
+  if (absl::Status started = server.Start(); !started.ok()) {
+    clinic::log::Error("cannot start", {{"error", std::string(started.message())}});
+    return 1;
+  }
+  server.WaitForShutdown();
+  return 0;
+}
