@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
 #include "common/server/call_metadata.h"
+#include "google/protobuf/descriptor.h"
 
 namespace clinic::server {
 namespace {
@@ -56,11 +57,9 @@ struct MethodMetrics {
   }
 };
 
-class Factory;
-
 class CallInterceptor final : public grpc::experimental::Interceptor {
  public:
-  CallInterceptor(MethodMetrics& metrics) : metrics_(metrics) {}
+  explicit CallInterceptor(MethodMetrics& metrics) : metrics_(metrics) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -136,7 +135,8 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
                                      {"grpc_service", "grpc_method", "grpc_code"})),
         latency_(registry.AddHistogram("grpc_server_handling_seconds",
                                        "Time from receiving the request headers to sending the status.",
-                                       {"grpc_service", "grpc_method"}, metrics::LatencyBuckets())) {}
+                                       {"grpc_service", "grpc_method"}, metrics::LatencyBuckets())),
+        unknown_(NewMethodMetrics("unknown", "unknown")) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
     // gRPC owns and deletes the interceptor when the call ends.
@@ -144,25 +144,43 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
   }
 
  private:
+  std::unique_ptr<MethodMetrics> NewMethodMetrics(std::string service, std::string method) {
+    auto metrics = std::make_unique<MethodMetrics>();
+    metrics->service = std::move(service);
+    metrics->method = std::move(method);
+    metrics->handled = &handled_;
+    metrics->latency = &latency_.WithLabels({metrics->service, metrics->method});
+    return metrics;
+  }
+
+  // The method name comes from the client, and unimplemented methods reach interceptors
+  // too: only methods compiled into this binary get their own series (and a cache
+  // entry), so that a client cannot create series (or grow memory) without bound.
+  static bool IsKnownMethod(std::string_view service, std::string_view method) {
+    // The default health service is not a generated protobuf service.
+    if (service == "grpc.health.v1.Health") return method == "Check" || method == "Watch";
+    std::string full_name(service);
+    full_name += '.';
+    full_name += method;
+    return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full_name) != nullptr;
+  }
+
   MethodMetrics& ForMethod(absl::string_view full_method) {
     {
       absl::ReaderMutexLock lock(&mu_);
       auto it = methods_.find(full_method);
       if (it != methods_.end()) return *it->second;
     }
+    // "/package.Service/Method"
+    std::string_view name(full_method.data(), full_method.size());
+    if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+    const size_t slash = name.find('/');
+    if (slash == std::string_view::npos) return *unknown_;
+    const std::string_view service = name.substr(0, slash), method = name.substr(slash + 1);
+    if (!IsKnownMethod(service, method)) return *unknown_;
     absl::MutexLock lock(&mu_);
     auto& slot = methods_[full_method];
-    if (slot == nullptr) {
-      slot = std::make_unique<MethodMetrics>();
-      // "/package.Service/Method"
-      std::string_view name(full_method.data(), full_method.size());
-      if (!name.empty() && name.front() == '/') name.remove_prefix(1);
-      size_t slash = name.find('/');
-      slot->service = std::string(slash == std::string_view::npos ? "unknown" : name.substr(0, slash));
-      slot->method = std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
-      slot->handled = &handled_;
-      slot->latency = &latency_.WithLabels({slot->service, slot->method});
-    }
+    if (slot == nullptr) slot = NewMethodMetrics(std::string(service), std::string(method));
     return *slot;
   }
 
@@ -170,6 +188,8 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
   metrics::Family<metrics::Histogram>& latency_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_ ABSL_GUARDED_BY(mu_);
+  // Shared by every method this binary does not implement.
+  const std::unique_ptr<MethodMetrics> unknown_;
 };
 
 }  // namespace

@@ -5,7 +5,9 @@
 //   carrying this service's span (a new trace if absent), before the handler runs, and
 //   echoes x-request-id in the response headers;
 // - counts grpc_server_handled_total{grpc_service,grpc_method,grpc_code} and observes
-//   grpc_server_handling_seconds{grpc_service,grpc_method};
+//   grpc_server_handling_seconds{grpc_service,grpc_method}; calls to methods that this
+//   binary does not implement all count as grpc_service="unknown",grpc_method="unknown"
+//   (their names come from clients and would make unbounded series);
 // - logs one access line per call: debug when the call succeeded or failed by the
 //   client's doing, warn when the server failed it (INTERNAL, UNKNOWN, DATA_LOSS,
 //   UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED).

@@ -104,26 +104,31 @@ absl::Status Server::Start() {
   interceptors.push_back(NewCallInterceptorFactory(registry_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
+  // The metrics port first: when it cannot be bound, no gRPC server has been started (and
+  // shown SERVING) in vain.
+  if (options_.metrics_port >= 0) {
+    auto exporter = metrics::HttpExporter::Start(options_.metrics_address, options_.metrics_port, registry_);
+    if (!exporter.ok()) return exporter.status();
+    exporter_ = *std::move(exporter);
+  }
+  // Health must not answer SERVING before the checks have passed once (e.g. while the
+  // database is still unreachable at start-up); the checks may take a while, so they run
+  // before the server starts (whose health service begins with "" SERVING).
+  const std::string failed = FailedCheck();
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();
+    exporter_.reset();
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address, ":", options_.port));
   }
 
   serving_gauge_ = &registry_.AddGauge("clinic_serving", "1 while the health status is SERVING.").WithLabels({});
   {
     absl::MutexLock lock(&mu_);
-    SetServing(true);
+    ready_ = failed.empty();
+    SetServing(ready_);
   }
-  if (options_.metrics_port >= 0) {
-    auto exporter = metrics::HttpExporter::Start(options_.metrics_address, options_.metrics_port, registry_);
-    if (!exporter.ok()) {
-      server_->Shutdown();
-      server_.reset();
-      return exporter.status();
-    }
-    exporter_ = *std::move(exporter);
-  }
+  if (!failed.empty()) log::Error("not ready: health NOT_SERVING", {{"reason", failed}});
   if (!checks_.empty()) readiness_thread_ = std::thread([this] { ReadinessLoop(); });
   if (options_.handle_signals) signal_thread_ = std::thread([this] { SignalLoop(); });
   log::Info("listening", {{"address", absl::StrCat(options_.address, ":", port_)},
@@ -143,16 +148,17 @@ void Server::SetServing(bool serving) {
   if (serving_gauge_ != nullptr) serving_gauge_->Set(serving ? 1 : 0);
 }
 
+std::string Server::FailedCheck() const {
+  for (const auto& [name, check] : checks_) {
+    absl::Status s = check();
+    if (!s.ok()) return absl::StrCat(name, ": ", s.message());
+  }
+  return "";
+}
+
 void Server::ReadinessLoop() {
   while (!shutdown_requested_.WaitForNotificationWithTimeout(options_.readiness_interval)) {
-    std::string failed;
-    for (const auto& [name, check] : checks_) {
-      absl::Status s = check();
-      if (!s.ok()) {
-        failed = absl::StrCat(name, ": ", s.message());
-        break;
-      }
-    }
+    const std::string failed = FailedCheck();
     absl::MutexLock lock(&mu_);
     if (draining_) return;
     const bool ready = failed.empty();
@@ -189,11 +195,19 @@ void Server::RequestShutdown() {
 
 void Server::WaitForShutdown() {
   shutdown_requested_.WaitForNotification();
-  if (server_ == nullptr || stopped_.HasBeenNotified()) return;
+  if (server_ == nullptr) return;
+  bool drain_here = false;
   {
     absl::MutexLock lock(&mu_);
+    drain_here = !draining_;
     draining_ = true;
-    SetServing(false);
+    if (drain_here) SetServing(false);
+  }
+  // Another thread (e.g. main() while the destructor runs elsewhere) is draining: calling
+  // Shutdown() and Wait() twice is not allowed, so wait for it instead.
+  if (!drain_here) {
+    stopped_.WaitForNotification();
+    return;
   }
   log::Info("draining: health NOT_SERVING",
             {{"shutdown_delay", absl::FormatDuration(options_.shutdown_delay)},

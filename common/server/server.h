@@ -64,7 +64,10 @@ void BlockShutdownSignals();
 
 class Server {
  public:
-  // `registry` must outlive the server; the server adds the gRPC metrics to it.
+  // `registry` must outlive the server. Start() registers clinic_serving,
+  // grpc_server_handled_total and grpc_server_handling_seconds in it, so a registry serves
+  // one Server (a second Server on the same registry aborts on the duplicate names);
+  // services add their own metrics to the same registry.
   Server(ServerOptions options, metrics::Registry& registry);
   ~Server();
   Server(const Server&) = delete;
@@ -73,23 +76,29 @@ class Server {
   // Registers a service (not owned; it must outlive the server). `health_name` is its
   // full name, e.g. "clinic.patient.v1.PatientService", reported by the health service.
   void AddService(grpc::Service* service, std::string health_name);
-  // A readiness check (e.g. the database answers); polled every readiness_interval from
-  // a background thread. While any check fails every health status is NOT_SERVING.
+  // A readiness check (e.g. the database answers): run once by Start() before health
+  // first answers, then every readiness_interval from a background thread. While any
+  // check fails every health status is NOT_SERVING. Checks may block (briefly).
   void AddReadinessCheck(std::string name, std::function<absl::Status()> check);
 
-  // Binds and starts serving. UNAVAILABLE if a port cannot be bound, INVALID_ARGUMENT
-  // if the TLS files cannot be read.
+  // Binds and starts serving; call at most once, after every AddService and
+  // AddReadinessCheck. UNAVAILABLE if a port cannot be bound, INVALID_ARGUMENT if the TLS
+  // files cannot be read.
   absl::Status Start();
   int port() const { return port_; }
   int metrics_port() const { return exporter_ ? exporter_->port() : -1; }
 
-  // Blocks until a shutdown signal or RequestShutdown(), then drains (see above).
+  // Blocks until a shutdown signal or RequestShutdown(), then drains (see above). May be
+  // called from several threads: one drains, the others wait until it is done. Returns
+  // at once after shutdown is requested if Start() did not succeed.
   void WaitForShutdown();
   // Starts the shutdown sequence; thread-safe, idempotent.
   void RequestShutdown();
 
  private:
   void SetServing(bool serving) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs the readiness checks: empty when all pass, else "<check>: <message>".
+  std::string FailedCheck() const;
   void ReadinessLoop();
   void SignalLoop();
 
