@@ -21,7 +21,9 @@ absl::Status ApplyEnvironment();
 
 // For main(): sets the usage message (which explains the environment variables),
 // applies the environment, then parses the command line (--help prints every flag).
-// On a bad value it prints a message naming the setting and exits with status 2.
+// A CLINIC_* value that does not parse exits with status 2 naming the variable; a
+// command-line value that does not parse is reported by Abseil's parser, naming the
+// flag, with exit status 1.
 // Returns the positional arguments.
 std::vector<char*> ParseFlags(int argc, char** argv, absl::string_view description);
 

@@ -10,13 +10,17 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// Hex digits from 64-bit draws (16 digits per draw): ids are made on every call.
 std::string RandomHex(size_t digits) {
   thread_local absl::BitGen gen;
   std::string out(digits, '0');
+  uint64_t bits = 0;
   bool all_zero = true;
-  for (char& c : out) {
-    c = kHex[absl::Uniform<int>(gen, 0, 16)];
-    if (c != '0') all_zero = false;
+  for (size_t i = 0; i < digits; ++i) {
+    if (i % 16 == 0) bits = absl::Uniform<uint64_t>(gen);
+    out[i] = kHex[bits & 0xf];
+    bits >>= 4;
+    if (out[i] != '0') all_zero = false;
   }
   if (all_zero) out.back() = '1';
   return out;

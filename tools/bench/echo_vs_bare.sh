@@ -124,14 +124,15 @@ start_server() {
   : >"$log"
   case "$arm" in
     bare|bare2) setsid "${SERVER_PIN[@]}" "$BARE" --port=0 >"$log" 2>&1 & ;;
-    ours) setsid "${SERVER_PIN[@]}" "$OURS" --port=0 --metrics_port=0 "${OURS_AUTH_FLAGS[@]}" >"$log" 2>&1 & ;;
+    ours) setsid "${SERVER_PIN[@]}" "$OURS" --address=127.0.0.1 --port=0 --metrics_address=127.0.0.1 \
+            --metrics_port=0 --shutdown_delay=0s "${OURS_AUTH_FLAGS[@]}" >"$log" 2>&1 & ;;
   esac
   SERVER_PID=$!
   ADDRESS=
   for _ in $(seq 200); do
-    # The gRPC address from a line saying "listening" (a metrics/HTTP line is skipped).
-    ADDRESS="$(grep -i 'listening' "$log" | grep -viE 'metrics|http' |
-      grep -oE '(\[[0-9a-fA-F:]+\]|[0-9]{1,3}(\.[0-9]{1,3}){3}|localhost):[0-9]+' | head -n1 || true)"
+    # The gRPC address: bare prints {"listening":"ADDR"}, ours a JSON log line with
+    # "msg":"listening" and "address":"ADDR".
+    ADDRESS="$(grep -oE '"(listening|address)":"[^"]*"' "$log" | head -n1 | cut -d'"' -f4 || true)"
     [[ -n "$ADDRESS" ]] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.05
