@@ -222,4 +222,13 @@ void Server::WaitForShutdown() {
   log::Info("stopped");
 }
 
+int ServeUntilShutdown(Server& server) {
+  if (absl::Status started = server.Start(); !started.ok()) {
+    log::Error("cannot start", {{"error", std::string(started.message())}});
+    return 1;
+  }
+  server.WaitForShutdown();
+  return 0;
+}
+
 }  // namespace clinic::server

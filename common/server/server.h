@@ -120,4 +120,8 @@ class Server {
   std::thread signal_thread_;
 };
 
+// For main(): Start()s the server and blocks until it has shut down. Returns the process
+// exit status: 0 after a drain, 1 when the server could not start (logged).
+int ServeUntilShutdown(Server& server);
+
 }  // namespace clinic::server

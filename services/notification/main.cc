@@ -2,7 +2,6 @@
 #include <memory>
 
 #include "common/config/flags.h"
-#include "common/log/log.h"
 #include "common/server/runtime.h"
 #include "common/server/server.h"
 #include "common/service/dependencies.h"
@@ -22,10 +21,5 @@ int main(int argc, char** argv) {
   clinic::server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.notification.v1.NotificationService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });
-  if (absl::Status started = server.Start(); !started.ok()) {
-    clinic::log::Error("cannot start", {{"error", std::string(started.message())}});
-    return 1;
-  }
-  server.WaitForShutdown();
-  return 0;
+  return clinic::server::ServeUntilShutdown(server);
 }

@@ -1,6 +1,5 @@
 // echo_server: the benchmark baseline on the production bootstrap (see echo_service.h).
 #include "common/config/flags.h"
-#include "common/log/log.h"
 #include "common/server/runtime.h"
 #include "common/server/server.h"
 #include "tools/echo/echo_service.h"
@@ -13,10 +12,5 @@ int main(int argc, char** argv) {
   clinic::echo::EchoService service(calls);
   clinic::server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.echo.v1.EchoService");
-  if (absl::Status started = server.Start(); !started.ok()) {
-    clinic::log::Error("cannot start", {{"error", std::string(started.message())}});
-    return 1;
-  }
-  server.WaitForShutdown();
-  return 0;
+  return clinic::server::ServeUntilShutdown(server);
 }
