@@ -53,4 +53,24 @@ std::optional<std::string> GetExistingResource(const absl::Status& status) {
   return info.resource_name();
 }
 
+absl::Status FailedPrecondition(std::string_view type, std::string_view subject, std::string_view message) {
+  google::rpc::PreconditionFailure failure;
+  google::rpc::PreconditionFailure::Violation* violation = failure.add_violations();
+  violation->set_type(std::string(type));
+  violation->set_subject(std::string(subject));
+  violation->set_description(std::string(message));
+  absl::Status status = absl::FailedPreconditionError(absl::string_view(message.data(), message.size()));
+  status.SetPayload(kPreconditionFailureUrl, absl::Cord(failure.SerializeAsString()));
+  return status;
+}
+
+std::optional<std::string> GetPreconditionType(const absl::Status& status) {
+  auto payload = status.GetPayload(kPreconditionFailureUrl);
+  google::rpc::PreconditionFailure failure;
+  if (!payload || !failure.ParseFromString(std::string(*payload)) || failure.violations_size() == 0) {
+    return std::nullopt;
+  }
+  return failure.violations(0).type();
+}
+
 }  // namespace clinic::status

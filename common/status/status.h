@@ -56,9 +56,19 @@ absl::Status AlreadyExists(std::string_view resource_type, std::string_view reso
 // The resource name carried by an ALREADY_EXISTS from AlreadyExists().
 std::optional<std::string> GetExistingResource(const absl::Status& status);
 
+// FAILED_PRECONDITION carrying a google.rpc.PreconditionFailure with one violation:
+// `type` is a stable constant clients switch on ("STOCK", "LOT", "STATE", …; docs/API.md)
+// and `subject` the resource concerned, e.g.
+// FailedPrecondition("STOCK", "clinics/c1", "no usable lot has 2 units available").
+absl::Status FailedPrecondition(std::string_view type, std::string_view subject, std::string_view message);
+
+// The violation type carried by a FAILED_PRECONDITION from FailedPrecondition().
+std::optional<std::string> GetPreconditionType(const absl::Status& status);
+
 // Payload keys (google.rpc type URLs).
 inline constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
 inline constexpr absl::string_view kResourceInfoUrl = "type.googleapis.com/google.rpc.ResourceInfo";
+inline constexpr absl::string_view kPreconditionFailureUrl = "type.googleapis.com/google.rpc.PreconditionFailure";
 inline constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
 
 }  // namespace clinic::status

@@ -1,10 +1,12 @@
 // The inventory service's composition root: configuration, dependencies, server.
 #include <memory>
 
+#include "common/clock/clock.h"
 #include "common/config/flags.h"
 #include "common/server/runtime.h"
 #include "common/server/server.h"
 #include "common/service/dependencies.h"
+#include "services/inventory/housekeeper.h"
 #include "services/inventory/inventory_service.h"
 #include "services/inventory/schema.h"
 
@@ -15,7 +17,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<clinic::sql::Database> db = clinic::service::OpenDatabaseFromFlags(clinic::inventory::Migrations());
 
   clinic::server::CallRunner calls(*runtime->verifier);
-  clinic::inventory::InventoryService service(calls);
+  clinic::SystemClock clock;
+  clinic::inventory::InventoryService service(calls, *db, clock);
+  clinic::inventory::Housekeeper housekeeper(*db, clock);
   clinic::server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.inventory.v1.InventoryService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });

@@ -1,0 +1,81 @@
+#pragma once
+
+// What the inventory handlers share: how they open transactions, and how they name
+// the field a NOT_FOUND is about.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "common/api/idempotency.h"
+#include "common/api/paging.h"
+#include "common/status/status.h"
+#include "google/protobuf/repeated_field.h"
+#include "services/inventory/catalogue_store.h"
+#include "common/sql/database.h"
+
+namespace clinic::inventory {
+
+// Mutations run at READ COMMITTED on PostgreSQL: their invariants are held by row locks
+// and guarded UPDATEs (see reservation_store.h), which keeps 50 concurrent reservations
+// of one lot from failing each other's serialization checks. SQLite serialises writers.
+inline sql::TransactionOptions WriteOptions() {
+  sql::TransactionOptions options;
+  options.isolation = sql::TransactionOptions::Isolation::kReadCommitted;
+  return options;
+}
+
+inline sql::TransactionOptions ReadOptions() {
+  sql::TransactionOptions options;
+  options.read_only = true;
+  return options;
+}
+
+// A mutation, once per request_id (api::RunOnce).
+template <typename Request>
+absl::Status Mutate(sql::Database& db, std::string_view method, const Request& request, absl::Time now,
+                    google::protobuf::Message* response, absl::FunctionRef<absl::Status(sql::Transaction&)> fn) {
+  return api::RunOnce(db, WriteOptions(), api::KeyOf(method, request), now, response, fn);
+}
+
+// `status` with the request field it is about in front of its message when it is
+// NOT_FOUND ("parent: no such clinic"); other statuses unchanged.
+inline absl::Status AboutField(std::string_view field, absl::Status status) {
+  if (status.code() != absl::StatusCode::kNotFound) return status;
+  return absl::NotFoundError(std::string(field) + ": " + std::string(status.message()));
+}
+
+// The page's size, and its cursor from the request's token; false after adding
+// violations.
+inline bool ReadPage(int32_t page_size, const std::string& token, uint64_t filters, int default_size, int max_size,
+              store::PageRequest* page, status::FieldViolations& bad) {
+  page->limit = api::PageSize(page_size, default_size, max_size, bad);
+  std::optional<std::vector<std::string>> after = api::DecodePageToken(token, filters, bad);
+  if (after.has_value()) page->after = *std::move(after);
+  return bad.empty();
+}
+
+inline std::string NextToken(uint64_t filters, const std::vector<std::string>& next_cursor) {
+  return next_cursor.empty() ? std::string() : api::EncodePageToken(filters, next_cursor);
+}
+
+// Bit (1 << value) per enum value; INVALID_ARGUMENT-worthy values are reported.
+template <typename IsValid>
+uint64_t EnumMask(const google::protobuf::RepeatedField<int>& values, IsValid is_valid, std::string_view field,
+                  status::FieldViolations& bad) {
+  uint64_t mask = 0;
+  for (int v : values) {
+    if (v <= 0 || v >= 63 || !is_valid(v)) {
+      bad.Add(std::string(field), "unknown value");
+      continue;
+    }
+    mask |= uint64_t{1} << v;
+  }
+  return mask;
+}
+
+}  // namespace clinic::inventory
