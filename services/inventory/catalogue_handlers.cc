@@ -15,16 +15,6 @@
 #include "services/inventory/validation.h"
 
 namespace clinic::inventory {
-namespace {
-
-// The version an update's etag names: nullopt for none (no check), -1 for one that is
-// not ours (never matches, so the update is ABORTED).
-std::optional<int64_t> ExpectedVersion(const std::string& etag) {
-  if (etag.empty()) return std::nullopt;
-  return api::ParseEtag(etag).value_or(-1);
-}
-
-}  // namespace
 
 absl::Status InventoryService::HandleCreateProduct(const server::Call& call, const v1::CreateProductRequest& request,
                                                    v1::Product* response) {

@@ -11,6 +11,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "common/api/convert.h"
 #include "common/api/idempotency.h"
 #include "common/api/paging.h"
 #include "common/status/status.h"
@@ -47,6 +48,13 @@ absl::Status Mutate(sql::Database& db, std::string_view method, const Request& r
 inline absl::Status AboutField(std::string_view field, absl::Status status) {
   if (status.code() != absl::StatusCode::kNotFound) return status;
   return absl::NotFoundError(std::string(field) + ": " + std::string(status.message()));
+}
+
+// The version an etag names: nullopt for none (no check), -1 for one that is not ours
+// (never matches, so the change is ABORTED).
+inline std::optional<int64_t> ExpectedVersion(const std::string& etag) {
+  if (etag.empty()) return std::nullopt;
+  return api::ParseEtag(etag).value_or(-1);
 }
 
 // The page's size, and its cursor from the request's token; false after adding

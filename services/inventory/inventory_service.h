@@ -65,6 +65,18 @@ class InventoryService final : public v1::InventoryServiceBase {
   absl::Status HandleListLotRecipients(const server::Call& call, const v1::ListLotRecipientsRequest& request,
                                        v1::ListLotRecipientsResponse* response) override;
 
+  // Transfers (transfer_handlers.cc).
+  absl::Status HandleTransferStock(const server::Call& call, const v1::TransferStockRequest& request,
+                                   v1::Transfer* response) override;
+  absl::Status HandleReceiveTransfer(const server::Call& call, const v1::ReceiveTransferRequest& request,
+                                     v1::Transfer* response) override;
+  absl::Status HandleCancelTransfer(const server::Call& call, const v1::CancelTransferRequest& request,
+                                    v1::Transfer* response) override;
+  absl::Status HandleGetTransfer(const server::Call& call, const v1::GetTransferRequest& request,
+                                 v1::Transfer* response) override;
+  absl::Status HandleListTransfers(const server::Call& call, const v1::ListTransfersRequest& request,
+                                   v1::ListTransfersResponse* response) override;
+
   // Reservations (reservation_handlers.cc).
   absl::Status HandleReserveDose(const server::Call& call, const v1::ReserveDoseRequest& request,
                                  v1::Reservation* response) override;

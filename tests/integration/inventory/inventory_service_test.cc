@@ -610,6 +610,108 @@ TEST_P(InventoryServiceTest, ClinicStaffActOnlyOnTheirOwnClinic) {
   EXPECT_THAT(levels.stock_levels(), SizeIs(1));
 }
 
+TEST_P(InventoryServiceTest, TransfersCarryLotAndExpiryAndRecordWhatWasLost) {
+  const std::string lot = Receive(kNorth, "SHIP", Today() + 40, 10);
+  v1::TransferStockRequest ship;
+  ship.set_request_id(NewRequestId());
+  ship.mutable_transfer()->set_source_clinic(absl::StrCat("clinics/", kNorth));
+  ship.mutable_transfer()->set_destination_clinic(absl::StrCat("clinics/", kSouth));
+  v1::TransferItem* item = ship.mutable_transfer()->add_items();
+  item->set_lot(lot);
+  item->set_quantity(4);
+  v1::Transfer shipped;
+  const std::string south_manager = Token(auth::Role::kClinicManager, "manager-2", kSouth);
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::TransferStock, south_manager, ship, &shipped),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::TransferStock, manager_, ship, &shipped));
+  EXPECT_EQ(shipped.state(), v1::Transfer::STATE_IN_TRANSIT);
+  ASSERT_THAT(shipped.items(), SizeIs(1));
+  EXPECT_EQ(shipped.items(0).lot_number(), "SHIP");
+  EXPECT_EQ(Level(lot).on_hand(), 6);
+
+  v1::ListStockLevelsRequest south;
+  south.set_parent(absl::StrCat("clinics/", kSouth));
+  v1::ListStockLevelsResponse levels;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::ListStockLevels, admin_, south, &levels));
+  ASSERT_THAT(levels.stock_levels(), SizeIs(1));
+  EXPECT_EQ(levels.stock_levels(0).in_transit(), 4);
+  EXPECT_EQ(levels.stock_levels(0).on_hand(), 0);
+
+  v1::ReceiveTransferRequest receive;
+  receive.set_request_id(NewRequestId());
+  receive.set_name(shipped.name());
+  receive.set_etag(shipped.etag());
+  (*receive.mutable_received_quantities())[lot] = 5;
+  v1::Transfer received;
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::ReceiveTransfer, south_manager, receive, &received),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // more than shipped
+  receive.set_request_id(NewRequestId());
+  (*receive.mutable_received_quantities())[lot] = 3;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::ReceiveTransfer, south_manager, receive, &received));
+  EXPECT_EQ(received.state(), v1::Transfer::STATE_RECEIVED);
+  EXPECT_EQ(received.items(0).received_quantity(), 3);
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::ListStockLevels, admin_, south, &levels));
+  ASSERT_THAT(levels.stock_levels(), SizeIs(1));
+  EXPECT_EQ(levels.stock_levels(0).lot(), lot);  // the same lot, the same expiry
+  EXPECT_EQ(levels.stock_levels(0).on_hand(), 3);
+  EXPECT_EQ(levels.stock_levels(0).in_transit(), 0);
+
+  v1::ListMovementsRequest movements;
+  movements.set_parent(absl::StrCat("clinics/", kSouth));
+  v1::ListMovementsResponse listed;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::ListMovements, admin_, movements, &listed));
+  ASSERT_THAT(listed.movements(), SizeIs(2));
+  EXPECT_EQ(listed.movements(0).adjustment_reason(), v1::ADJUSTMENT_REASON_LOST_IN_TRANSIT);
+  EXPECT_EQ(listed.movements(0).quantity_delta(), -1);
+  EXPECT_EQ(listed.movements(1).type(), v1::MOVEMENT_TYPE_TRANSFER_IN);
+
+  // Received already: not again.
+  receive.set_request_id(NewRequestId());
+  receive.clear_etag();
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::ReceiveTransfer, south_manager, receive, &received),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ExpectLedgerConsistent();
+}
+
+TEST_P(InventoryServiceTest, ACancelledTransferReturnsToTheSourceAndShippingIsBoundedByAvailable) {
+  const std::string lot = Receive(kNorth, "BACK", Today() + 40, 3);
+  ASSERT_THAT(Reserve("held", Today() + 1), IsOk());  // 1 of the 3 is reserved
+  v1::TransferStockRequest ship;
+  ship.set_request_id(NewRequestId());
+  ship.mutable_transfer()->set_source_clinic(absl::StrCat("clinics/", kNorth));
+  ship.mutable_transfer()->set_destination_clinic(absl::StrCat("clinics/", kSouth));
+  v1::TransferItem* item = ship.mutable_transfer()->add_items();
+  item->set_lot(lot);
+  item->set_quantity(3);
+  v1::Transfer shipped;
+  const absl::Status too_many = Rpc(&v1::InventoryService::Stub::TransferStock, manager_, ship, &shipped);
+  EXPECT_THAT(too_many, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(status::GetPreconditionType(too_many), "STOCK");
+  ship.set_request_id(NewRequestId());
+  item->set_quantity(2);
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::TransferStock, manager_, ship, &shipped));
+  EXPECT_EQ(Level(lot).on_hand(), 1);
+  v1::CancelTransferRequest cancel;
+  cancel.set_request_id(NewRequestId());
+  cancel.set_name(shipped.name());
+  cancel.set_etag("\"999\"");
+  v1::Transfer cancelled;
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::CancelTransfer, manager_, cancel, &cancelled),
+              StatusIs(absl::StatusCode::kAborted));
+  cancel.set_request_id(NewRequestId());
+  cancel.set_etag(shipped.etag());
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::CancelTransfer, manager_, cancel, &cancelled));
+  EXPECT_EQ(cancelled.state(), v1::Transfer::STATE_CANCELLED);
+  EXPECT_EQ(Level(lot).on_hand(), 3);
+  v1::ListTransfersRequest list;
+  list.set_clinic(absl::StrCat("clinics/", kSouth));
+  v1::ListTransfersResponse transfers;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::ListTransfers, admin_, list, &transfers));
+  ASSERT_THAT(transfers.transfers(), SizeIs(1));
+  EXPECT_EQ(transfers.transfers(0).state(), v1::Transfer::STATE_CANCELLED);
+  ExpectLedgerConsistent();
+}
+
 TEST_P(InventoryServiceTest, StockLevelsPageThroughEveryLot) {
   for (int i = 0; i < 7; ++i) Receive(kNorth, absl::StrCat("P", i), Today() + 10 + i, 1);
   v1::ListStockLevelsRequest list;
