@@ -18,11 +18,14 @@
 #include "absl/time/time.h"
 #include "tools/loadgen/channels.h"
 #include "tools/loadgen/echo_workload.h"
+#include "tools/loadgen/reserve_workload.h"
 #include "tools/loadgen/report.h"
 #include "tools/loadgen/run_loop.h"
 
 ABSL_FLAG(std::string, target, "", "Server address, e.g. 127.0.0.1:50051 (required).");
-ABSL_FLAG(std::string, workload, "echo", "Operation to repeat: echo (one Echo RPC).");
+ABSL_FLAG(std::string, workload, "echo",
+          "Operation to repeat: echo (one Echo RPC), or reserve_release (the inventory service's "
+          "ReserveDose then ReleaseReservation; needs a network_admin token to prepare the stock).");
 ABSL_FLAG(std::string, mode, "closed",
           "closed: --concurrency operations outstanding at all times (throughput); "
           "open: --rate operations started per second whatever the completions, latency "
@@ -40,6 +43,8 @@ ABSL_FLAG(std::string, token, "",
           "Bearer token sent as 'authorization: Bearer <token>' on every RPC.");
 ABSL_FLAG(std::string, token_file, "", "File holding the bearer token (instead of --token).");
 ABSL_FLAG(int, payload_bytes, 0, "echo: size of the echoed payload in bytes.");
+ABSL_FLAG(std::string, clinic, "loadgen-clinic", "reserve_release: the clinic id (registered if new).");
+ABSL_FLAG(std::string, product, "hydroxocobalamin-1mg-1ml", "reserve_release: the product id.");
 ABSL_FLAG(std::string, output, "", "Also write the JSON report to this file.");
 ABSL_FLAG(bool, stdout, true, "Print the JSON report on stdout.");
 
@@ -147,8 +152,18 @@ int main(int argc, char** argv) {
     workload = std::make_unique<clinic::loadgen::EchoWorkload>(
         channels, static_cast<std::size_t>(payload_bytes));
     info.workload_params["payload_bytes"] = payload_bytes;
+  } else if (workload_name == "reserve_release") {
+    auto reserve = std::make_unique<clinic::loadgen::ReserveWorkload>(
+        channels, absl::GetFlag(FLAGS_clinic), absl::GetFlag(FLAGS_product),
+        absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()) + 1);
+    if (absl::Status prepared = reserve->Prepare(settings); !prepared.ok()) {
+      return Fail("preparing the stock: " + std::string(prepared.message()));
+    }
+    info.workload_params["clinic"] = absl::GetFlag(FLAGS_clinic);
+    info.workload_params["product"] = absl::GetFlag(FLAGS_product);
+    workload = std::move(reserve);
   } else {
-    return Fail("--workload must be echo, not '" + workload_name + "'");
+    return Fail("--workload must be echo or reserve_release, not '" + workload_name + "'");
   }
   info.workload = std::string(workload->Name());
 
