@@ -69,7 +69,14 @@ std::optional<absl::TimeZone> ParseTimeZone(std::string_view name, std::string_v
     bad.Add(std::string(field), "required: an IANA time zone such as \"Europe/London\"");
     return std::nullopt;
   }
-  if (!absl::LoadTimeZone(std::string(name), &tz)) {
+  // Only IANA names: absl would also load "localtime" (the host's zone) and file paths.
+  bool iana = name.front() != '/' && name.front() != '.' && name.find("..") == std::string_view::npos &&
+              name != "localtime";
+  for (char c : name) {
+    iana = iana && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' ||
+                    c == '_' || c == '+' || c == '-');
+  }
+  if (!iana || !absl::LoadTimeZone(std::string(name), &tz)) {
     bad.Add(std::string(field), "not a known IANA time zone");
     return std::nullopt;
   }
@@ -79,11 +86,15 @@ std::optional<absl::TimeZone> ParseTimeZone(std::string_view name, std::string_v
 std::string Etag(int64_t version) { return absl::StrCat("\"", version, "\""); }
 
 std::optional<int64_t> ParseEtag(std::string_view etag) {
+  // Exactly what Etag() makes: a quoted decimal without sign, spaces or leading zeros.
   int64_t version = 0;
-  if (etag.size() < 3 || etag.front() != '"' || etag.back() != '"' ||
-      !absl::SimpleAtoi(absl::string_view(etag.data() + 1, etag.size() - 2), &version)) {
-    return std::nullopt;
+  if (etag.size() < 3 || etag.size() > 21 || etag.front() != '"' || etag.back() != '"') return std::nullopt;
+  const std::string_view digits = etag.substr(1, etag.size() - 2);
+  if (digits.size() > 1 && digits.front() == '0') return std::nullopt;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
   }
+  if (!absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &version)) return std::nullopt;
   return version;
 }
 

@@ -69,6 +69,7 @@ std::optional<std::vector<std::string>> DecodePageToken(std::string_view token, 
     return std::nullopt;
   }
   parts.erase(parts.begin());
+  if (parts.size() == 1 && parts.front().empty()) parts.clear();  // an empty cursor
   return parts;
 }
 

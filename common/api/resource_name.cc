@@ -12,7 +12,8 @@ bool IsIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') 
 }  // namespace
 
 bool IsValidId(std::string_view id) {
-  if (id.empty() || id.size() > 63) return false;
+  // AIP-122: no hyphen at either end (so "-", the wildcard, is never an id).
+  if (id.empty() || id.size() > 63 || id.front() == '-' || id.back() == '-') return false;
   for (char c : id) {
     if (!IsIdChar(c)) return false;
   }

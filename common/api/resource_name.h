@@ -17,7 +17,8 @@
 
 namespace clinic::api {
 
-// An id: 1 to 63 characters of [a-z0-9-] (what every service assigns and accepts).
+// An id: 1 to 63 characters of [a-z0-9-], not starting or ending with "-" (what every
+// service assigns and accepts).
 bool IsValidId(std::string_view id);
 // A client-chosen id on create additionally starts with a letter.
 bool IsValidClientId(std::string_view id);
