@@ -29,6 +29,27 @@ absl::StatusOr<store::ClinicSettings> ClinicOf(sql::Transaction& tx, const std::
   return clinic;
 }
 
+// A page of stock levels (ListStockLevels, ListExpiringLots) once the request is checked:
+// authorises the caller at the clinic, and fills the response's levels and token.
+template <typename Response>
+absl::Status ListLevels(sql::Database& db, absl::Time now, const server::Call& call,
+                        const store::StockLevelQuery& query, const store::PageRequest& page, uint64_t filters,
+                        Response* response) {
+  if (absl::Status s = Authorize(call.principal(), Action::kReadClinic, query.clinic_id); !s.ok()) return s;
+  return db.Transact(ReadOptions(), [&](sql::Transaction& tx) -> absl::Status {
+    response->Clear();
+    if (query.clinic_id != "-") {
+      if (absl::StatusOr<store::ClinicSettings> c = ClinicOf(tx, query.clinic_id, "parent"); !c.ok()) return c.status();
+    }
+    std::vector<v1::StockLevel> levels;
+    std::vector<std::string> next;
+    if (absl::Status s = store::ListStockLevels(tx, query, page, now, &levels, &next); !s.ok()) return s;
+    for (v1::StockLevel& l : levels) *response->add_stock_levels() = std::move(l);
+    response->set_next_page_token(NextToken(filters, next));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace
 
 absl::Status InventoryService::HandleReceiveStock(const server::Call& call, const v1::ReceiveStockRequest& request,
@@ -155,20 +176,7 @@ absl::Status InventoryService::HandleListStockLevels(const server::Call& call, c
   const uint64_t filters = api::FiltersOf(request);
   store::PageRequest page;
   if (!ReadPage(request.page_size(), request.page_token(), filters, 100, 1000, &page, bad)) return bad.ToStatus();
-  if (absl::Status s = Authorize(call.principal(), Action::kReadClinic, query.clinic_id); !s.ok()) return s;
-  const absl::Time now = clock_.Now();
-  return db_.Transact(ReadOptions(), [&](sql::Transaction& tx) -> absl::Status {
-    response->Clear();
-    if (query.clinic_id != "-") {
-      if (absl::StatusOr<store::ClinicSettings> c = ClinicOf(tx, query.clinic_id, "parent"); !c.ok()) return c.status();
-    }
-    std::vector<v1::StockLevel> levels;
-    std::vector<std::string> next;
-    if (absl::Status s = store::ListStockLevels(tx, query, page, now, &levels, &next); !s.ok()) return s;
-    for (v1::StockLevel& l : levels) *response->add_stock_levels() = std::move(l);
-    response->set_next_page_token(NextToken(filters, next));
-    return absl::OkStatus();
-  });
+  return ListLevels(db_, clock_.Now(), call, query, page, filters, response);
 }
 
 absl::Status InventoryService::HandleListExpiringLots(const server::Call& call,
@@ -182,20 +190,7 @@ absl::Status InventoryService::HandleListExpiringLots(const server::Call& call,
   const uint64_t filters = api::FiltersOf(request);
   store::PageRequest page;
   if (!ReadPage(request.page_size(), request.page_token(), filters, 100, 1000, &page, bad)) return bad.ToStatus();
-  if (absl::Status s = Authorize(call.principal(), Action::kReadClinic, query.clinic_id); !s.ok()) return s;
-  const absl::Time now = clock_.Now();
-  return db_.Transact(ReadOptions(), [&](sql::Transaction& tx) -> absl::Status {
-    response->Clear();
-    if (query.clinic_id != "-") {
-      if (absl::StatusOr<store::ClinicSettings> c = ClinicOf(tx, query.clinic_id, "parent"); !c.ok()) return c.status();
-    }
-    std::vector<v1::StockLevel> levels;
-    std::vector<std::string> next;
-    if (absl::Status s = store::ListStockLevels(tx, query, page, now, &levels, &next); !s.ok()) return s;
-    for (v1::StockLevel& l : levels) *response->add_stock_levels() = std::move(l);
-    response->set_next_page_token(NextToken(filters, next));
-    return absl::OkStatus();
-  });
+  return ListLevels(db_, clock_.Now(), call, query, page, filters, response);
 }
 
 absl::Status InventoryService::HandleListMovements(const server::Call& call, const v1::ListMovementsRequest& request,
