@@ -12,7 +12,7 @@ absl::StatusOr<Principal> CachingTokenVerifier::Verify(std::string_view token) c
   const absl::Time now = clock_.Now();
   bool stale = false;
   {
-    absl::ReaderMutexLock lock(&mu_);
+    sync::ReaderMutexLock lock(&mu_);
     auto it = cache_.find(absl::string_view(token.data(), token.size()));
     if (it != cache_.end()) {
       if (now < it->second.expiry) return it->second;
@@ -23,7 +23,7 @@ absl::StatusOr<Principal> CachingTokenVerifier::Verify(std::string_view token) c
   if (result.ok() && capacity_ > 0 && now < result->expiry) {
     Insert(*result, now);
   } else if (stale) {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     auto it = cache_.find(absl::string_view(token.data(), token.size()));
     // Another thread may have replaced the entry meanwhile; drop only what has expired.
     if (it != cache_.end() && !(clock_.Now() < it->second.expiry)) cache_.erase(it);
@@ -32,7 +32,7 @@ absl::StatusOr<Principal> CachingTokenVerifier::Verify(std::string_view token) c
 }
 
 void CachingTokenVerifier::Insert(const Principal& principal, absl::Time now) const {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (cache_.size() >= capacity_ && !cache_.contains(principal.token)) {
     for (auto it = cache_.begin(); it != cache_.end();) {
       if (now < it->second.expiry) {
@@ -48,7 +48,7 @@ void CachingTokenVerifier::Insert(const Principal& principal, absl::Time now) co
 }
 
 size_t CachingTokenVerifier::size() const {
-  absl::ReaderMutexLock lock(&mu_);
+  sync::ReaderMutexLock lock(&mu_);
   return cache_.size();
 }
 

@@ -7,10 +7,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "common/auth/principal.h"
 #include "common/auth/token_verifier.h"
 #include "common/clock/clock.h"
+#include "common/sync/mutex.h"
 
 namespace clinic::auth {
 
@@ -40,7 +40,7 @@ class CachingTokenVerifier final : public TokenVerifier {
   const std::unique_ptr<TokenVerifier> inner_;
   const Clock& clock_;
   const size_t capacity_;
-  mutable absl::Mutex mu_;
+  mutable sync::Mutex mu_;
   // Keyed by the whole token (not a hash of it): a collision can never confuse callers.
   mutable absl::flat_hash_map<std::string, Principal> cache_ ABSL_GUARDED_BY(mu_);
 };

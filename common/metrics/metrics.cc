@@ -87,7 +87,7 @@ void Registry::CheckNewName(const std::string& name) {
 }
 
 Family<Counter>& Registry::AddCounter(std::string name, std::string help, std::vector<std::string> labels) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   CheckNewName(name);
   counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels),
                                                         [] { return std::make_unique<Counter>(); }));
@@ -95,7 +95,7 @@ Family<Counter>& Registry::AddCounter(std::string name, std::string help, std::v
 }
 
 Family<Gauge>& Registry::AddGauge(std::string name, std::string help, std::vector<std::string> labels) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   CheckNewName(name);
   gauges_.push_back(std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels),
                                                     [] { return std::make_unique<Gauge>(); }));
@@ -104,7 +104,7 @@ Family<Gauge>& Registry::AddGauge(std::string name, std::string help, std::vecto
 
 Family<Histogram>& Registry::AddHistogram(std::string name, std::string help, std::vector<std::string> labels,
                                           std::vector<double> bounds) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   CheckNewName(name);
   histograms_.push_back(std::make_unique<Family<Histogram>>(
       std::move(name), std::move(help), std::move(labels),
@@ -113,7 +113,7 @@ Family<Histogram>& Registry::AddHistogram(std::string name, std::string help, st
 }
 
 void Registry::AddCallbackGauge(std::string name, std::string help, std::function<double()> read) {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   CheckNewName(name);
   callback_gauges_.push_back(
       std::make_unique<CallbackGauge>(CallbackGauge{std::move(name), std::move(help), std::move(read)}));
@@ -123,7 +123,7 @@ std::string Registry::Render() const {
   std::string out;
   std::vector<const CallbackGauge*> callbacks;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     for (const auto& family : counters_) {
       Header(out, family->name(), family->help(), "counter");
       family->ForEach([&](const std::vector<std::string>& values, const Counter& c) {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 
 namespace clinic::metrics {
 
@@ -74,7 +74,7 @@ class Family {
   // The series for these label values (as many as label names), created on first use.
   // The reference stays valid for the registry's lifetime.
   T& WithLabels(const std::vector<std::string>& values) {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     auto& slot = series_[values];
     if (slot == nullptr) slot = make_();
     return *slot;
@@ -86,7 +86,7 @@ class Family {
 
   // Calls fn(label_values, series) for every series, in label order.
   void ForEach(const std::function<void(const std::vector<std::string>&, const T&)>& fn) const {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     for (const auto& [values, series] : series_) fn(values, *series);
   }
 
@@ -95,7 +95,7 @@ class Family {
   const std::string help_;
   const std::vector<std::string> label_names_;
   const std::function<std::unique_ptr<T>()> make_;
-  mutable absl::Mutex mu_;
+  mutable sync::Mutex mu_;
   std::map<std::vector<std::string>, std::unique_ptr<T>> series_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -126,7 +126,7 @@ class Registry {
     std::string help;
     std::function<double()> read;
   };
-  mutable absl::Mutex mu_;
+  mutable sync::Mutex mu_;
   std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Family<Counter>>> counters_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Family<Gauge>>> gauges_ ABSL_GUARDED_BY(mu_);

@@ -8,9 +8,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/auth/jwt.h"
 #include "common/auth/role.h"
+#include "common/sync/mutex.h"
 
 namespace clinic::peer {
 namespace {
@@ -22,7 +22,7 @@ class Hs256TokenSource final : public TokenSource {
 
   absl::StatusOr<std::string> Token() override {
     const absl::Time now = clock_.Now();
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (!token_.empty() && now < expires_at_ - options_.renew_before) return token_;
     auth::Claims claims;
     claims.subject = options_.service_name;
@@ -46,7 +46,7 @@ class Hs256TokenSource final : public TokenSource {
   const Hs256TokenOptions options_;
   const std::string secret_;
   const Clock& clock_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time expires_at_ ABSL_GUARDED_BY(mu_);
 };
@@ -85,7 +85,7 @@ class FileTokenSource final : public TokenSource {
 
   absl::StatusOr<std::string> Token() override {
     const std::optional<FileVersion> version = Stat(path_);
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (version.has_value() && version != version_) {
       // A secret being swapped can be briefly missing or empty: keep the last good token
       // and look again on the next call.
@@ -99,7 +99,7 @@ class FileTokenSource final : public TokenSource {
 
  private:
   const std::string path_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   std::optional<FileVersion> version_ ABSL_GUARDED_BY(mu_);
 };

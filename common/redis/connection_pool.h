@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/redis/connection.h"
 #include "common/redis/url.h"
+#include "common/sync/mutex.h"
 
 namespace clinic::redis::internal {
 
@@ -57,7 +57,8 @@ class ConnectionPool {
   void Release(std::unique_ptr<Connection> connection);
 
   const int size_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
+  sync::CondVar released_;  // signalled when a connection comes back
   // Free connections: unconnected ones at the front, connected ones at the back (the
   // most recently used last, so a busy pool keeps reusing warm connections).
   std::vector<std::unique_ptr<Connection>> free_ ABSL_GUARDED_BY(mu_);

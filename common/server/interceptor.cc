@@ -7,9 +7,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
 #include "common/server/call_metadata.h"
+#include "common/sync/mutex.h"
 #include "google/protobuf/descriptor.h"
 
 namespace clinic::server {
@@ -167,7 +167,7 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
 
   MethodMetrics& ForMethod(absl::string_view full_method) {
     {
-      absl::ReaderMutexLock lock(&mu_);
+      sync::ReaderMutexLock lock(&mu_);
       auto it = methods_.find(full_method);
       if (it != methods_.end()) return *it->second;
     }
@@ -178,7 +178,7 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
     if (slash == std::string_view::npos) return *unknown_;
     const std::string_view service = name.substr(0, slash), method = name.substr(slash + 1);
     if (!IsKnownMethod(service, method)) return *unknown_;
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     auto& slot = methods_[full_method];
     if (slot == nullptr) slot = NewMethodMetrics(std::string(service), std::string(method));
     return *slot;
@@ -186,7 +186,7 @@ class Factory final : public grpc::experimental::ServerInterceptorFactoryInterfa
 
   metrics::Family<metrics::Counter>& handled_;
   metrics::Family<metrics::Histogram>& latency_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_ ABSL_GUARDED_BY(mu_);
   // Shared by every method this binary does not implement.
   const std::unique_ptr<MethodMetrics> unknown_;

@@ -124,7 +124,7 @@ absl::Status Server::Start() {
 
   serving_gauge_ = &registry_.AddGauge("clinic_serving", "1 while the health status is SERVING.").WithLabels({});
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     ready_ = failed.empty();
     SetServing(ready_);
   }
@@ -159,7 +159,7 @@ std::string Server::FailedCheck() const {
 void Server::ReadinessLoop() {
   while (!shutdown_requested_.WaitForNotificationWithTimeout(options_.readiness_interval)) {
     const std::string failed = FailedCheck();
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     if (draining_) return;
     const bool ready = failed.empty();
     if (ready != ready_) {
@@ -188,7 +188,7 @@ void Server::SignalLoop() {
 }
 
 void Server::RequestShutdown() {
-  absl::MutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   if (shutdown_requested_.HasBeenNotified()) return;
   shutdown_requested_.Notify();
 }
@@ -198,7 +198,7 @@ void Server::WaitForShutdown() {
   if (server_ == nullptr) return;
   bool drain_here = false;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     drain_here = !draining_;
     draining_ = true;
     if (drain_here) SetServing(false);

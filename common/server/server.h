@@ -25,11 +25,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/metrics/http_exporter.h"
 #include "common/metrics/metrics.h"
+#include "common/sync/mutex.h"
+#include "common/sync/notification.h"
 #include "grpcpp/server.h"
 #include "grpcpp/impl/codegen/service_type.h"
 
@@ -110,9 +110,9 @@ class Server {
   std::unique_ptr<metrics::HttpExporter> exporter_;
   int port_ = 0;
 
-  absl::Notification shutdown_requested_;
-  absl::Notification stopped_;
-  absl::Mutex mu_;
+  sync::Notification shutdown_requested_;
+  sync::Notification stopped_;
+  sync::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool ready_ ABSL_GUARDED_BY(mu_) = true;
   metrics::Gauge* serving_gauge_ = nullptr;

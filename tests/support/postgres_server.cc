@@ -118,7 +118,7 @@ void PostgresServer::Stop() {
 std::string PostgresServer::CreateDatabase() {
   int n = 0;
   {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     n = ++next_database_;
   }
   const std::string name = "test_" + std::to_string(n);

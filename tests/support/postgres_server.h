@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -50,7 +50,7 @@ class PostgresServer {
   TempDir dir_;
   int port_ = 0;
   std::string user_ = "postgres";
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   int next_database_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<Process> process_;
 };

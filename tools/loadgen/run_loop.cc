@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync/mutex.h"
 
 namespace clinic::loadgen {
 namespace {
@@ -22,7 +22,7 @@ using TimePoint = SteadyClock::time_point;
 constexpr std::size_t kShards = 16;
 
 struct Shard {
-  absl::Mutex mu;
+  sync::Mutex mu;
   Stats stats ABSL_GUARDED_BY(mu);
 };
 
@@ -46,14 +46,14 @@ class Runner : public std::enable_shared_from_this<Runner> {
     }
     stopping_.store(true, std::memory_order_release);
 
-    done_mu_.LockWhen(absl::Condition(
-        +[](std::atomic<std::int64_t>* outstanding) { return outstanding->load() == 0; },
-        &outstanding_));
-    done_mu_.Unlock();
+    {
+      sync::MutexLock lock(&done_mu_);
+      while (outstanding_.load() != 0) done_.Wait(&done_mu_);
+    }
 
     Stats total;
     for (Shard& shard : shards_) {
-      absl::MutexLock lock(&shard.mu);
+      sync::MutexLock lock(&shard.mu);
       total.Merge(shard.stats);
     }
     return total;
@@ -86,7 +86,7 @@ class Runner : public std::enable_shared_from_this<Runner> {
     const TimePoint now = SteadyClock::now();
     if (scheduled >= measure_start_ && scheduled < measure_end_) {
       Shard& shard = shards_[std::hash<std::thread::id>{}(std::this_thread::get_id()) % kShards];
-      absl::MutexLock lock(&shard.mu);
+      sync::MutexLock lock(&shard.mu);
       if (status.ok()) {
         shard.stats.RecordOk(absl::FromChrono(now - scheduled));
       } else {
@@ -99,8 +99,10 @@ class Runner : public std::enable_shared_from_this<Runner> {
       StartOne(SteadyClock::now());
     }
     if (outstanding_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // Taking the lock makes the waiter in Run() re-evaluate its condition.
-      absl::MutexLock lock(&done_mu_);
+      // Under the lock, so that the waiter in Run() is either still to check the count
+      // or already waiting.
+      sync::MutexLock lock(&done_mu_);
+      done_.SignalAll();
     }
   }
 
@@ -111,7 +113,8 @@ class Runner : public std::enable_shared_from_this<Runner> {
   TimePoint measure_end_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> outstanding_{0};
-  absl::Mutex done_mu_;
+  sync::Mutex done_mu_;
+  sync::CondVar done_;  // signalled when outstanding_ reaches zero
   std::array<Shard, kShards> shards_;
 };
 

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/sql/internal/tsan_lock.h"
 
 namespace clinic::sql::internal {
 
@@ -11,12 +10,10 @@ ConnectionPool::ConnectionPool(ConnectionFactory factory, int max_size, absl::Du
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   {
-    TsanVisibleMutexLock lock(&mu_);
-    // A CondVar rather than Mutex::Await: Await may evaluate our condition on another
-    // thread, which TsanVisibleMutexLock cannot annotate.
+    sync::MutexLock lock(&mu_);
     const absl::Time deadline = absl::Now() + wait_timeout_;
     while (idle_.empty() && open_ >= max_size_) {
-      if (lock.WaitWithDeadline(&returned_, deadline)) break;  // timed out
+      if (returned_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
     }
     if (idle_.empty() && open_ >= max_size_) {
       return absl::UnavailableError(absl::StrCat("no database connection became free within ",
@@ -32,7 +29,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   }
   absl::StatusOr<std::unique_ptr<Connection>> connection = factory_();
   if (!connection.ok()) {
-    TsanVisibleMutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     --open_;
     returned_.Signal();
     return connection.status();
@@ -41,7 +38,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
 }
 
 void ConnectionPool::Release(std::unique_ptr<Connection> connection) {
-  TsanVisibleMutexLock lock(&mu_);
+  sync::MutexLock lock(&mu_);
   idle_.push_back(std::move(connection));
   returned_.Signal();
 }

@@ -8,9 +8,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/sql/internal/connection.h"
+#include "common/sync/mutex.h"
 
 namespace clinic::sql::internal {
 
@@ -53,8 +53,8 @@ class ConnectionPool {
   const int max_size_;
   const absl::Duration wait_timeout_;
 
-  absl::Mutex mu_;
-  absl::CondVar returned_;  // signalled when a connection comes back or a slot frees
+  sync::Mutex mu_;
+  sync::CondVar returned_;  // signalled when a connection comes back or a slot frees
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + lent out
 };

@@ -15,8 +15,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "clinic/echo/v1/echo.grpc.pb.h"
 #include "common/auth/jwt.h"
 #include "common/peer/channel.h"
@@ -26,6 +24,8 @@
 #include "common/server/server.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status.h"
+#include "common/sync/mutex.h"
+#include "common/sync/notification.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -65,11 +65,11 @@ class ScriptedEchoService final : public clinic::echo::v1::EchoService::Service 
   static constexpr grpc::StatusCode kBlock = grpc::StatusCode::DO_NOT_USE;
 
   void Script(std::vector<grpc::StatusCode> outcomes) {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     script_.assign(outcomes.begin(), outcomes.end());
   }
   std::vector<Attempt> attempts() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     return attempts_;
   }
   // Ends blocked calls (test teardown).
@@ -78,7 +78,7 @@ class ScriptedEchoService final : public clinic::echo::v1::EchoService::Service 
   grpc::Status Echo(grpc::ServerContext* context, const EchoRequest* request, EchoResponse* response) override {
     grpc::StatusCode outcome = grpc::StatusCode::OK;
     {
-      absl::MutexLock lock(&mu_);
+      sync::MutexLock lock(&mu_);
       Attempt attempt;
       attempt.authorization = Get(*context, server::kAuthorizationHeader);
       attempt.request_id = Get(*context, server::kRequestIdHeader);
@@ -113,10 +113,10 @@ class ScriptedEchoService final : public clinic::echo::v1::EchoService::Service 
     return std::string(it->second.data(), it->second.size());
   }
 
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   std::deque<grpc::StatusCode> script_ ABSL_GUARDED_BY(mu_);
   std::vector<Attempt> attempts_ ABSL_GUARDED_BY(mu_);
-  absl::Notification stop_;
+  sync::Notification stop_;
 };
 
 // A TokenSource that always fails.
@@ -409,20 +409,20 @@ class RecordingEchoService final : public clinic::echo::v1::EchoService::Service
   explicit RecordingEchoService(const server::CallRunner& calls) : calls_(calls) {}
   grpc::Status Echo(grpc::ServerContext* context, const EchoRequest* request, EchoResponse* response) override {
     return calls_.Run(context, [&](const server::Call& call) {
-      absl::MutexLock lock(&mu_);
+      sync::MutexLock lock(&mu_);
       last_.emplace(call);
       response->set_payload(request->payload());
       return absl::OkStatus();
     });
   }
   std::optional<server::Call> last() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     return last_;
   }
 
  private:
   const server::CallRunner& calls_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
   std::optional<server::Call> last_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -19,13 +19,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "clinic/echo/v1/echo.grpc.pb.h"
 #include "common/auth/jwt.h"
 #include "common/clock/clock.h"
 #include "common/server/call.h"
 #include "common/server/call_metadata.h"
+#include "common/sync/mutex.h"
+#include "common/sync/notification.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -61,11 +61,11 @@ class TestEchoService final : public clinic::echo::v1::EchoService::Service {
 
   grpc::Status Echo(grpc::ServerContext* context, const EchoRequest* request, EchoResponse* response) override {
     return calls_.Run(context, [&](const Call& call) {
-      absl::MutexLock lock(&mu_);
+      sync::MutexLock lock(&mu_);
       last_call_.emplace(call);
       if (request->payload() == "block") {
         ++blocked_;
-        mu_.Await(absl::Condition(&released_));
+        while (!released_) released_cv_.Wait(&mu_);
       }
       response->set_payload(request->payload());
       return absl::OkStatus();
@@ -73,21 +73,23 @@ class TestEchoService final : public clinic::echo::v1::EchoService::Service {
   }
 
   std::optional<Call> last_call() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     return last_call_;
   }
   int blocked() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     return blocked_;
   }
   void Release() {
-    absl::MutexLock lock(&mu_);
+    sync::MutexLock lock(&mu_);
     released_ = true;
+    released_cv_.SignalAll();
   }
 
  private:
   const CallRunner& calls_;
-  absl::Mutex mu_;
+  sync::Mutex mu_;
+  sync::CondVar released_cv_;
   std::optional<Call> last_call_ ABSL_GUARDED_BY(mu_);
   int blocked_ ABSL_GUARDED_BY(mu_) = 0;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
@@ -409,7 +411,7 @@ TEST_F(ServerTest, UnknownMethodsAreUnimplementedWithoutASeriesPerName) {
     grpc::Slice empty(std::string(""));
     grpc::ByteBuffer request(&empty, 1), response;
     grpc::Status status;
-    absl::Notification done;
+    sync::Notification done;
     stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
       status = std::move(s);
       done.Notify();
