@@ -1,9 +1,9 @@
 #include "common/log/log.h"
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -34,13 +34,21 @@ State& GetState() {
 
 std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
 
-thread_local CallIds t_call;
+// The ids of the call served on this thread (see ScopedCallContext); null outside a call.
+thread_local const CallIds* t_call = nullptr;
 
 constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
 
+// Lines are built on every call when the access log is on: plain characters are
+// appended in runs, not one by one.
 void AppendEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : text) {
+  size_t plain_from = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = text[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain_from, i - plain_from));
+    plain_from = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -48,15 +56,39 @@ void AppendEscaped(std::string& out, std::string_view text) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
     }
   }
+  out.append(text.substr(plain_from));
+}
+
+// Zero-padded to `width` digits; value >= 0.
+void AppendDigits(std::string& out, int64_t value, int width) {
+  char digits[20];
+  for (int i = width - 1; i >= 0; --i, value /= 10) digits[i] = static_cast<char>('0' + value % 10);
+  out.append(digits, width);
+}
+
+// "2026-11-25T10:00:00.123456Z", by hand: absl::FormatTime took a quarter of the cost
+// of a line.
+void AppendTimestamp(std::string& out, absl::Time time) {
+  const absl::TimeZone::CivilInfo utc = absl::UTCTimeZone().At(time);
+  AppendDigits(out, utc.cs.year(), 4);
+  out += '-';
+  AppendDigits(out, utc.cs.month(), 2);
+  out += '-';
+  AppendDigits(out, utc.cs.day(), 2);
+  out += 'T';
+  AppendDigits(out, utc.cs.hour(), 2);
+  out += ':';
+  AppendDigits(out, utc.cs.minute(), 2);
+  out += ':';
+  AppendDigits(out, utc.cs.second(), 2);
+  out += '.';
+  AppendDigits(out, absl::ToInt64Microseconds(utc.subsecond), 6);
+  out += 'Z';
 }
 
 void AppendField(std::string& out, std::string_view key, std::string_view value) {
@@ -92,15 +124,15 @@ void Write(Level level, std::string_view message, Fields fields) {
   if (!Enabled(level)) return;
   State& state = GetState();
   std::string line;
-  line.reserve(160 + message.size());
+  line.reserve(512 + message.size());  // an access line is about 350 bytes
   line += "{\"ts\":\"";
-  line += absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
+  AppendTimestamp(line, absl::Now());
   line += "\",\"level\":\"";
   line += kLevelNames[static_cast<int>(level)];
   line += '"';
   AppendField(line, "service", state.service);
   AppendField(line, "msg", message);
-  const CallIds& call = t_call;
+  const CallIds& call = CurrentCall();
   if (!call.request_id.empty()) AppendField(line, "request_id", call.request_id);
   if (!call.trace_id.empty()) AppendField(line, "trace_id", call.trace_id);
   if (!call.span_id.empty()) AppendField(line, "span_id", call.span_id);
@@ -109,12 +141,13 @@ void Write(Level level, std::string_view message, Fields fields) {
   state.logger->info(line);
 }
 
-ScopedCallContext::ScopedCallContext(CallIds ids) : previous_(std::move(t_call)) {
-  t_call = std::move(ids);
+ScopedCallContext::ScopedCallContext(const CallIds& ids) : previous_(t_call) { t_call = &ids; }
+
+ScopedCallContext::~ScopedCallContext() { t_call = previous_; }
+
+const CallIds& CurrentCall() {
+  static const CallIds* const kNoCall = new CallIds;
+  return t_call != nullptr ? *t_call : *kNoCall;
 }
-
-ScopedCallContext::~ScopedCallContext() { t_call = std::move(previous_); }
-
-const CallIds& CurrentCall() { return t_call; }
 
 }  // namespace clinic::log

@@ -48,17 +48,19 @@ struct CallIds {
   std::string span_id;   // 16 lowercase hex digits of this service's span, or empty
 };
 
-// Sets the thread's current call ids for its lifetime and restores the previous ones
-// when destroyed. The server sets one around every handler.
+// Makes `ids` the thread's current call ids for its lifetime and restores the previous
+// ones when destroyed. The server sets one around every handler. `ids` is referred to,
+// not copied: it must outlive the scope (hence no constructor from a temporary).
 class ScopedCallContext {
  public:
-  explicit ScopedCallContext(CallIds ids);
+  explicit ScopedCallContext(const CallIds& ids);
+  explicit ScopedCallContext(CallIds&&) = delete;
   ~ScopedCallContext();
   ScopedCallContext(const ScopedCallContext&) = delete;
   ScopedCallContext& operator=(const ScopedCallContext&) = delete;
 
  private:
-  CallIds previous_;
+  const CallIds* previous_;
 };
 
 // The ids of the call served on this thread (empty strings outside a call).

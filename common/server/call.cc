@@ -21,10 +21,10 @@ absl::StatusOr<Call> CallRunner::Begin(const grpc::ServerContext& context) const
   // this service's span id in traceparent.
   log::CallIds ids;
   ids.request_id = std::string(Metadata(context, kRequestIdHeader));
-  std::string trace_id, span_id;
+  std::string_view trace_id, span_id;
   if (ParseTraceparent(Metadata(context, kTraceparentHeader), &trace_id, &span_id)) {
-    ids.trace_id = std::move(trace_id);
-    ids.span_id = std::move(span_id);
+    ids.trace_id = std::string(trace_id);
+    ids.span_id = std::string(span_id);
   }
 
   std::string_view authorization = Metadata(context, kAuthorizationHeader);

@@ -1,6 +1,7 @@
 #include "common/server/call_metadata.h"
 
 #include <cstdint>
+#include <cstring>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -10,20 +11,28 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Hex digits from 64-bit draws (16 digits per draw): ids are made on every call.
-std::string RandomHex(size_t digits) {
+// Fills out[0, digits) with random lowercase hex digits, never all zero; `digits` is a
+// multiple of 16. Ids are made on every call: one 64-bit draw gives 16 digits.
+void FillRandomHex(char* out, size_t digits) {
   thread_local absl::BitGen gen;
-  std::string out(digits, '0');
-  uint64_t bits = 0;
-  bool all_zero = true;
-  for (size_t i = 0; i < digits; ++i) {
-    if (i % 16 == 0) bits = absl::Uniform<uint64_t>(gen);
-    out[i] = kHex[bits & 0xf];
-    bits >>= 4;
-    if (out[i] != '0') all_zero = false;
+  uint64_t any_bits = 0;
+  for (char* group = out; group < out + digits; group += 16) {
+    const uint64_t bits = absl::Uniform<uint64_t>(gen);
+    any_bits |= bits;
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) group[i] = kHex[(bits >> (4 * i)) & 0xf];
   }
-  if (all_zero) out.back() = '1';
+  if (any_bits == 0) out[digits - 1] = '1';
+}
+
+std::string RandomHex(size_t digits) {
+  std::string out(digits, '0');
+  FillRandomHex(out.data(), digits);
   return out;
+}
+
+int HexValue(char lower_hex_digit) {
+  return lower_hex_digit <= '9' ? lower_hex_digit - '0' : lower_hex_digit - 'a' + 10;
 }
 
 bool IsLowerHex(std::string_view s) {
@@ -38,17 +47,26 @@ bool AllZero(std::string_view s) { return s.find_first_not_of('0') == std::strin
 }  // namespace
 
 std::string NewRequestId() {
-  std::string hex = RandomHex(32);
-  hex[12] = '4';                           // version 4
-  hex[16] = kHex[8 + (hex[16] - '0') % 4];  // variant 10xx
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
-         "-" + hex.substr(20);
+  // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: random digits but the version (4) and the
+  // variant (V: binary 10xx).
+  char hex[32];
+  FillRandomHex(hex, sizeof(hex));
+  std::string id(36, '-');
+  int from = 0, to = 0;
+  for (int length : {8, 4, 4, 4, 12}) {
+    std::memcpy(&id[to], hex + from, length);
+    from += length;
+    to += length + 1;  // past the dash
+  }
+  id[14] = '4';
+  id[19] = kHex[8 + HexValue(id[19]) % 4];
+  return id;
 }
 
 std::string NewTraceId() { return RandomHex(32); }
 std::string NewSpanId() { return RandomHex(16); }
 
-bool ParseTraceparent(std::string_view value, std::string* trace_id, std::string* parent_span_id) {
+bool ParseTraceparent(std::string_view value, std::string_view* trace_id, std::string_view* parent_span_id) {
   // version(2) - trace-id(32) - parent-id(16) - flags(2)
   if (value.size() < 55 || value[2] != '-' || value[35] != '-' || value[52] != '-') return false;
   std::string_view version = value.substr(0, 2), trace = value.substr(3, 32), parent = value.substr(36, 16),
@@ -58,6 +76,14 @@ bool ParseTraceparent(std::string_view value, std::string* trace_id, std::string
     return false;
   }
   if (version == "00" && value.size() != 55) return false;
+  *trace_id = trace;
+  *parent_span_id = parent;
+  return true;
+}
+
+bool ParseTraceparent(std::string_view value, std::string* trace_id, std::string* parent_span_id) {
+  std::string_view trace, parent;
+  if (!ParseTraceparent(value, &trace, &parent)) return false;
   *trace_id = std::string(trace);
   *parent_span_id = std::string(parent);
   return true;
@@ -69,6 +95,24 @@ std::string FormatTraceparent(std::string_view trace_id, std::string_view span_i
   out += '-';
   out.append(span_id);
   out += "-01";
+  return out;
+}
+
+std::string ServerTraceparent(std::string_view incoming) {
+  // The ids are written in place (this runs on every call), at the offsets that
+  // ParseTraceparent reads.
+  constexpr std::string_view kLayout = "00-################################-################-01";
+  static_assert(kLayout.size() == 55);
+  std::string out(kLayout);
+  char* trace = out.data() + 3;
+  char* span = out.data() + 36;
+  std::string_view incoming_trace, incoming_parent;
+  if (ParseTraceparent(incoming, &incoming_trace, &incoming_parent)) {
+    incoming_trace.copy(trace, 32);
+  } else {
+    FillRandomHex(trace, 32);
+  }
+  FillRandomHex(span, 16);
   return out;
 }
 

@@ -5,8 +5,6 @@
 #include <string>
 #include <string_view>
 
-#include "common/log/log.h"
-
 namespace clinic::server {
 
 inline constexpr char kRequestIdHeader[] = "x-request-id";
@@ -20,10 +18,16 @@ std::string NewTraceId();
 std::string NewSpanId();
 
 // Parses a W3C traceparent "00-<trace-id>-<parent-id>-<flags>". Returns false for
-// anything malformed (which the server then replaces with a new trace).
+// anything malformed (which the server then replaces with a new trace). The views point
+// into `value`.
+bool ParseTraceparent(std::string_view value, std::string_view* trace_id, std::string_view* parent_span_id);
 bool ParseTraceparent(std::string_view value, std::string* trace_id, std::string* parent_span_id);
 // "00-<trace_id>-<span_id>-01".
 std::string FormatTraceparent(std::string_view trace_id, std::string_view span_id);
+// The traceparent of this service's span of a call that arrived with the traceparent
+// `incoming` (empty when absent): a new span id in the incoming trace, or in a new trace
+// when `incoming` is not a valid traceparent.
+std::string ServerTraceparent(std::string_view incoming);
 
 // Accepts request ids that are safe to log and echo: 1-128 characters of [A-Za-z0-9._-].
 bool IsValidRequestId(std::string_view value);

@@ -3,7 +3,10 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <iterator>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +38,27 @@ bool IsServerFault(grpc::StatusCode code) {
     default:
       return false;
   }
+}
+
+// The request headers as the handler sees them (ServerContext::client_metadata).
+using ClientMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+std::string_view Find(const ClientMetadata& md, const char* key) {
+  auto it = md.find(key);
+  return it == md.end() ? std::string_view() : std::string_view(it->second.data(), it->second.size());
+}
+
+// Leaves exactly one entry `key`, whose value is `value` (which must outlive the map's
+// use). An existing entry is reused: no allocation.
+void Replace(ClientMetadata& md, const char* key, std::string_view value) {
+  const grpc::string_ref ref(value.data(), value.size());
+  auto [first, last] = md.equal_range(key);
+  if (first == last) {
+    md.emplace(key, ref);
+    return;
+  }
+  first->second = ref;
+  md.erase(std::next(first), last);
 }
 
 // The series of one method, looked up once per method and then shared by its calls.
@@ -77,25 +101,16 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
-  void PrepareIds(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+  void PrepareIds(ClientMetadata* md) {
     if (md == nullptr) return;
-    auto get = [md](const char* key) -> std::string_view {
-      auto it = md->find(key);
-      return it == md->end() ? std::string_view() : std::string_view(it->second.data(), it->second.size());
-    };
-    std::string_view incoming_id = get(kRequestIdHeader);
+    const std::string_view incoming_id = Find(*md, kRequestIdHeader);
     request_id_ = IsValidRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
-    std::string parent_span;
-    if (!ParseTraceparent(get(kTraceparentHeader), &trace_id_, &parent_span)) trace_id_ = NewTraceId();
-    span_id_ = NewSpanId();
-    traceparent_ = FormatTraceparent(trace_id_, span_id_);
+    traceparent_ = ServerTraceparent(Find(*md, kTraceparentHeader));
     // The handler reads these back from the same map (ServerContext::client_metadata),
     // so it sees exactly the ids this interceptor logs. The strings are members: they
     // outlive the call's use of the map.
-    md->erase(kRequestIdHeader);
-    md->erase(kTraceparentHeader);
-    md->emplace(kRequestIdHeader, request_id_);
-    md->emplace(kTraceparentHeader, traceparent_);
+    Replace(*md, kRequestIdHeader, request_id_);
+    Replace(*md, kTraceparentHeader, traceparent_);
   }
 
   void Finish(grpc::StatusCode code) {
@@ -108,23 +123,24 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     const log::Level level = IsServerFault(code) ? log::Level::kWarn : log::Level::kDebug;
     if (log::Enabled(level)) {
       const int index = static_cast<int>(code);
+      std::string_view trace_id, span_id;
+      ParseTraceparent(traceparent_, &trace_id, &span_id);
+      const absl::AlphaNum duration_ms(seconds * 1000);  // formatted in place
       log::Write(level, "rpc finished",
                  {{"grpc_service", metrics_.service},
                   {"grpc_method", metrics_.method},
                   {"grpc_code", index >= 0 && index < kNumCodes ? kCodeNames[index] : "UNKNOWN"},
-                  {"duration_ms", absl::StrCat(seconds * 1000)},
+                  {"duration_ms", std::string_view(duration_ms.data(), duration_ms.size())},
                   {"request_id", request_id_},
-                  {"trace_id", trace_id_},
-                  {"span_id", span_id_}});
+                  {"trace_id", trace_id},
+                  {"span_id", span_id}});
     }
   }
 
   MethodMetrics& metrics_;
   std::chrono::steady_clock::time_point start_{};
   std::string request_id_;
-  std::string trace_id_;
-  std::string span_id_;
-  std::string traceparent_;
+  std::string traceparent_;  // "00-<trace id>-<this service's span id>-01"
 };
 
 class Factory final : public grpc::experimental::ServerInterceptorFactoryInterface {

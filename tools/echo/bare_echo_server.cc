@@ -33,8 +33,10 @@ namespace {
 // of interceptors and plumbing only. Keep them equal to the bootstrap's:
 //   max receive and send message size: 4 MiB;
 //   ResourceQuota max threads: 64 (bounds the sync server's thread pool).
-// Keepalive and max-connection-age settings are left at gRPC's defaults here: they
-// act on idle or hours-old connections, never within a benchmark run.
+// Keepalive and max-connection-age settings are left at gRPC's defaults here. Keepalive
+// acts on idle connections only; max connection age is not free: it puts gRPC's
+// max-age filter on every call (about 4k instructions a call, docs/BENCHMARKS.md), a
+// cost of the bootstrap that this baseline does not pay.
 constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
 constexpr int kMaxThreads = 64;
 

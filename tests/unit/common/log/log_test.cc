@@ -62,7 +62,8 @@ TEST(LogTest, CarriesTheCallIdsOfTheThread) {
   Init("patient", Level::kInfo);
   StdoutCapture capture;
   {
-    ScopedCallContext call({"req-1", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"});
+    const CallIds ids{"req-1", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"};
+    ScopedCallContext call(ids);
     Warn("inside");
   }
   Warn("outside");
