@@ -8,9 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/server/health_service.h"
 #include "common/server/interceptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
@@ -36,6 +36,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const char* settin
 }
 
 int Millis(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
+
+// Health watches running at once (each holds a server thread); probes use Check.
+constexpr int kMaxHealthWatchers = 16;
 
 }  // namespace
 
@@ -63,7 +66,8 @@ void Server::AddReadinessCheck(std::string name, std::function<absl::Status()> c
 }
 
 absl::Status Server::Start() {
-  grpc::EnableDefaultHealthCheckService(true);
+  // Ours (health_service.h), not gRPC's callback-API one.
+  grpc::EnableDefaultHealthCheckService(false);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
@@ -92,6 +96,7 @@ absl::Status Server::Start() {
   grpc::ResourceQuota quota("clinic-server");
   quota.SetMaxThreads(options_.max_threads);
   builder.SetResourceQuota(quota);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options_.max_pollers);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, Millis(options_.keepalive_time));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Millis(options_.keepalive_timeout));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -99,7 +104,13 @@ absl::Status Server::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, Millis(options_.max_connection_age));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, Millis(options_.max_connection_age_grace));
-  for (auto& [service, name] : services_) builder.RegisterService(service);
+  std::vector<std::string> names;
+  for (auto& [service, name] : services_) {
+    builder.RegisterService(service);
+    names.push_back(name);
+  }
+  health_ = std::make_unique<HealthService>(names, kMaxHealthWatchers);
+  builder.RegisterService(health_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(NewCallInterceptorFactory(registry_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -140,11 +151,8 @@ absl::Status Server::Start() {
 }
 
 void Server::SetServing(bool serving) {
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health != nullptr) {
-    health->SetServingStatus(serving);
-    for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
-  }
+  using grpc::health::v1::HealthCheckResponse;
+  health_->SetAll(serving ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
   if (serving_gauge_ != nullptr) serving_gauge_->Set(serving ? 1 : 0);
 }
 
@@ -213,6 +221,7 @@ void Server::WaitForShutdown() {
             {{"shutdown_delay", absl::FormatDuration(options_.shutdown_delay)},
              {"drain_timeout", absl::FormatDuration(options_.drain_timeout)}});
   absl::SleepFor(options_.shutdown_delay);
+  health_->Shutdown();  // open Watch streams end now rather than at the drain deadline
   // Stops accepting calls, waits for in-flight ones until the deadline, then cancels
   // whatever is left.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));

@@ -6,8 +6,8 @@
 // hiredis calls, which must never run on the callback API's reactor threads; the sync
 // API gives each call its own thread from a pool bounded by ResourceQuota (max_threads).
 //
-// What it sets up: the services, grpc.health.v1 (one status per service plus the server
-// as a whole, ""), server reflection, explicit message-size limits, keepalive,
+// What it sets up: the services, grpc.health.v1 (health_service.h: one status per service
+// plus the server as a whole, ""), server reflection, explicit message-size limits, keepalive,
 // GRPC_ARG_MAX_CONNECTION_AGE (clients reconnect periodically, so new replicas get
 // traffic), TLS or mTLS, the call interceptor (request id, trace context, metrics,
 // access log), the /metrics HTTP endpoint, readiness checks (health NOT_SERVING while a
@@ -35,6 +35,8 @@
 
 namespace clinic::server {
 
+class HealthService;
+
 struct ServerOptions {
   std::string address = "0.0.0.0";
   int port = 0;           // 0 picks a free port (see Server::port()).
@@ -49,6 +51,10 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(20);
   int max_message_bytes = 4 * 1024 * 1024;
   int max_threads = 64;
+  // Threads of the synchronous server waiting for calls at once. With gRPC's default (2)
+  // a worker thread exits after its call whenever two others are polling, and one is
+  // created again for the next: a thread per 4-6 calls under load.
+  int max_pollers = 8;
   absl::Duration keepalive_time = absl::Minutes(1);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   absl::Duration max_connection_age = absl::Minutes(5);
@@ -106,6 +112,7 @@ class Server {
   metrics::Registry& registry_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<absl::Status()>>> checks_;
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<metrics::HttpExporter> exporter_;
   int port_ = 0;
