@@ -57,7 +57,8 @@ case "$MEASURE" in
   *) echo "echo_cost: --measure must be ir or cpu" >&2; exit 2 ;;
 esac
 
-note() { echo "echo_cost: $*" >&2; }
+BENCH_NAME=echo_cost
+source "$(dirname "$0")/lib.sh"
 LOADGEN="$BUILD_DIR/tools/loadgen/loadgen"
 MINT="$BUILD_DIR/tools/mint_token/clinic_token"
 if [[ "$SERVER" == ours ]]; then BIN="$BUILD_DIR/tools/echo/echo_server"; else BIN="$BUILD_DIR/tools/echo/bare_echo_server"; fi
@@ -72,32 +73,15 @@ if [[ "$MEASURE" == ir ]]; then
   for tool in valgrind callgrind_control; do
     command -v "$tool" >/dev/null || { note "$tool not found (apt-get install valgrind)"; exit 1; }
   done
-elif command -v taskset >/dev/null && [[ "$(nproc --all)" -ge 2 ]]; then
-  SERVER_PIN=(taskset -c 1)
-  CLIENT_PIN=(taskset -c 0)
 else
-  note "WARNING: no taskset or fewer than 2 CPUs: running unpinned"
+  bench_pin
 fi
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/echo_cost.XXXXXX")"
+bench_workdir
 OUT="${OUTPUT_DIR:-$WORK}"
 mkdir -p "$OUT"
-SERVER_PID=
-cleanup() {
-  if [[ -n "$SERVER_PID" ]]; then
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # The same token as the benchmark sends; the bare server ignores it.
-KEY_FILE="$WORK/jwt_hs256.key"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY_FILE"
-"$MINT" --key_file="$KEY_FILE" --subject=loadgen --role=service --ttl=1h >"$WORK/token"
+bench_token service
 
 if [[ "$SERVER" == ours ]]; then
   FLAGS=(--address=127.0.0.1 --port=0 --metrics_address=127.0.0.1 --metrics_port=0 --shutdown_delay=0s
@@ -109,28 +93,13 @@ if [[ "$MEASURE" == ir ]]; then
   rm -f "$OUT"/callgrind.out "$OUT"/callgrind.whole.out*
   RUNNER=(valgrind --tool=callgrind "--callgrind-out-file=$OUT/callgrind.whole.out")
 fi
-# In its own session (setsid), so that its whole process group is stopped at the end.
-setsid "${SERVER_PIN[@]}" "${RUNNER[@]}" "$BIN" "${FLAGS[@]}" "${SERVER_EXTRA[@]}" \
-  >"$WORK/server.log" 2>"$WORK/server.err" &
-SERVER_PID=$!
-ADDRESS=
-for _ in $(seq 600); do
-  ADDRESS="$(grep -oE '"(listening|address)":"[^"]*"' "$WORK/server.log" | head -n1 | cut -d'"' -f4 || true)"
-  [[ -n "$ADDRESS" ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z "$ADDRESS" ]]; then
-  note "the server did not report a listening address; its output:"
-  cat "$WORK/server.log" "$WORK/server.err" >&2
-  exit 1
-fi
+bench_start server "${SERVER_PIN[@]}" "${RUNNER[@]}" "$BIN" "${FLAGS[@]}" "${SERVER_EXTRA[@]}"
 
 # utime + stime of the server process (all threads), in clock ticks: fields 14 and 15.
 cpu_ticks() { awk '{print $14, $15}' "/proc/$SERVER_PID/stat"; }
 
 LOAD=("${CLIENT_PIN[@]}" "$LOADGEN" --target="$ADDRESS" --mode=closed --concurrency="$CONCURRENCY"
-      --channels="$CHANNELS" --deadline=30s --warmup=0s "--token_file=$WORK/token" --stdout=false)
+      --channels="$CHANNELS" --deadline=30s --warmup=0s "--token_file=$TOKEN_FILE" --stdout=false)
 "${LOAD[@]}" --duration=3s --output="$WORK/warmup.json"
 if [[ "$MEASURE" == ir ]]; then
   callgrind_control --zero "$SERVER_PID" >/dev/null 2>&1
@@ -144,7 +113,6 @@ else
   read -r USER1 SYS1 < <(cpu_ticks)
 fi
 
-field() { grep -oE "\"$2\":[-0-9.eE+]+" "$1" | head -n1 | cut -d: -f2; }
 CALLS="$(field "$OUT/loadgen.json" calls)"
 ERRORS="$(field "$OUT/loadgen.json" error_calls)"
 CPS="$(field "$OUT/loadgen.json" calls_per_second)"

@@ -47,7 +47,8 @@ for arg in "$@"; do
 done
 case "$CANDIDATE" in ours|bare) ;; *) echo "echo_vs_bare: --candidate must be ours or bare" >&2; exit 2 ;; esac
 
-note() { echo "echo_vs_bare: $*" >&2; }
+BENCH_NAME=echo_vs_bare
+source "$(dirname "$0")/lib.sh"
 
 LOADGEN="$BUILD_DIR/tools/loadgen/loadgen"
 BARE="$BUILD_DIR/tools/echo/bare_echo_server"
@@ -57,52 +58,20 @@ for bin in "$LOADGEN" "$BARE"; do
   [[ -x "$bin" ]] || { note "$bin not found: build it first (ninja -C $BUILD_DIR loadgen bare_echo_server)"; exit 1; }
 done
 
-# Pinning: server on CPU 1, loadgen on CPU 0, when there are two CPUs and taskset.
-SERVER_PIN=()
-CLIENT_PIN=()
-if command -v taskset >/dev/null && [[ "$(nproc --all)" -ge 2 ]]; then
-  SERVER_PIN=(taskset -c 1)
-  CLIENT_PIN=(taskset -c 0)
-else
-  note "WARNING: no taskset or fewer than 2 CPUs: running unpinned"
-fi
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/echo_vs_bare.XXXXXX")"
-SERVER_PID=
-# Each server runs in its own session (setsid), so its whole process group is stopped:
-# SIGTERM, up to 5 s to drain, then SIGKILL.
-stop_server() {
-  if [[ -n "$SERVER_PID" ]]; then
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 -- "-$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=
-}
-LOADGEN_PID=
-cleanup() {
-  if [[ -n "$LOADGEN_PID" ]]; then kill -TERM "$LOADGEN_PID" 2>/dev/null || true; wait "$LOADGEN_PID" 2>/dev/null || true; fi
-  stop_server
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_pin
+bench_workdir
 
 # Auth material for our server; the same token goes to both arms so that the client
 # and the wire carry identical bytes.
-KEY_FILE="$WORK/jwt_hs256.key"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY_FILE"
 TOKEN_FLAGS=()
-OURS_AUTH_FLAGS=("--jwt_hs256_key_file=$KEY_FILE")
 AUTH="bearer"
 if [[ -x "$MINT" ]]; then
-  "$MINT" --key_file="$KEY_FILE" --subject=loadgen --role=service --ttl=1h >"$WORK/token"
-  TOKEN_FLAGS=("--token_file=$WORK/token")
+  bench_token service
+  OURS_AUTH_FLAGS=("--jwt_hs256_key_file=$KEY_FILE")
+  TOKEN_FLAGS=("--token_file=$TOKEN_FILE")
 else
   AUTH="none"
-  OURS_AUTH_FLAGS+=("--insecure_dev_auth")
+  OURS_AUTH_FLAGS=("--insecure_dev_auth")
   if [[ "$CANDIDATE" == ours ]]; then
     note "$MINT not found: running WITHOUT auth (our server with --insecure_dev_auth);" \
          "the figure then leaves out token verification"
@@ -120,30 +89,12 @@ fi
 
 # Starts the server of an arm; sets SERVER_PID and ADDRESS.
 start_server() {
-  local arm="$1" log="$WORK/$1.server.log"
-  : >"$log"
-  case "$arm" in
-    bare|bare2) setsid "${SERVER_PIN[@]}" "$BARE" --port=0 >"$log" 2>&1 & ;;
-    ours) setsid "${SERVER_PIN[@]}" "$OURS" --address=127.0.0.1 --port=0 --metrics_address=127.0.0.1 \
-            --metrics_port=0 --shutdown_delay=0s "${OURS_AUTH_FLAGS[@]}" >"$log" 2>&1 & ;;
+  case "$1" in
+    bare|bare2) bench_start "$1" "${SERVER_PIN[@]}" "$BARE" --port=0 ;;
+    ours) bench_start "$1" "${SERVER_PIN[@]}" "$OURS" --address=127.0.0.1 --port=0 --metrics_address=127.0.0.1 \
+            --metrics_port=0 --shutdown_delay=0s "${OURS_AUTH_FLAGS[@]}" ;;
   esac
-  SERVER_PID=$!
-  ADDRESS=
-  for _ in $(seq 200); do
-    # The gRPC address: bare prints {"listening":"ADDR"}, ours a JSON log line with
-    # "msg":"listening" and "address":"ADDR".
-    ADDRESS="$(grep -oE '"(listening|address)":"[^"]*"' "$log" | head -n1 | cut -d'"' -f4 || true)"
-    [[ -n "$ADDRESS" ]] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  note "$arm server did not report a listening address; its output:"
-  cat "$log" >&2
-  exit 1
 }
-
-# Field of a one-line loadgen report (keys are unique in it).
-field() { grep -oE "\"$2\":[-0-9.eE+]+" "$1" | head -n1 | cut -d: -f2; }
 
 run_arm() {
   local arm="$1" round="$2" report="$WORK/$1.$2.json"
@@ -160,7 +111,7 @@ run_arm() {
     exit 1
   fi
   LOADGEN_PID=
-  stop_server
+  bench_stop
   local errors
   errors="$(field "$report" error_calls)"
   if [[ "$errors" != 0 ]]; then
@@ -175,7 +126,6 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # Summary: markdown table on stdout, then one JSON line.
-median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else printf "%.6g\n", (v[NR/2]+v[NR/2+1])/2}'; }
 other="${ARMS[1]:-}"
 echo
 echo "| round | bare calls/s | bare p99 (us) |${other:+ $other calls/s | $other p99 (us) | ratio $other/bare |}"
