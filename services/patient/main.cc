@@ -1,6 +1,7 @@
 // The patient service's composition root: configuration, dependencies, server.
 #include <memory>
 
+#include "common/clock/clock.h"
 #include "common/config/flags.h"
 #include "common/server/runtime.h"
 #include "common/server/server.h"
@@ -17,7 +18,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<clinic::redis::Client> redis = clinic::service::OpenRedisFromFlags();
 
   clinic::server::CallRunner calls(*runtime->verifier);
-  clinic::patient::PatientService service(calls);
+  clinic::SystemClock clock;
+  clinic::patient::PatientService service(calls, *db, clock);
   clinic::server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.patient.v1.PatientService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });
