@@ -21,9 +21,10 @@ namespace clinic::patient {
 // with the stores (patient_store.h, access_log_store.h) and appends the call's access log
 // entries (audit.h), so that the access and its audit commit together. Mutations go
 // through api::RunOnce so that a retry with the same request_id returns the first
-// outcome. Every RPC is authenticated by the generated PatientServiceBase; an RPC whose
-// Handle method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient,
-// and the clinical RPCs not written yet).
+// outcome. Laboratories are not patient records: their RPCs write no access log entries.
+// Every RPC is authenticated by the generated PatientServiceBase; an RPC whose Handle
+// method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient, and the
+// regimen, treatment plan, administration and check-in RPCs, not written yet).
 //
 // Thread-safe: handlers run concurrently on gRPC's threads; `db` and `clock` must be
 // thread-safe and outlive the service.
@@ -61,6 +62,36 @@ class PatientService final : public v1::PatientServiceBase {
                                          v1::RecordContactOptOutResponse* response) override;
   absl::Status HandleLookupContact(const server::Call& call, const v1::LookupContactRequest& request,
                                    v1::LookupContactResponse* response) override;
+
+  // Clinical profile, laboratories, lab results, eligibility (clinical_handlers.cc).
+  absl::Status HandleGetClinicalProfile(const server::Call& call, const v1::GetClinicalProfileRequest& request,
+                                        v1::ClinicalProfile* response) override;
+  absl::Status HandleUpdateClinicalProfile(const server::Call& call, const v1::UpdateClinicalProfileRequest& request,
+                                           v1::ClinicalProfile* response) override;
+  absl::Status HandleCreateLaboratory(const server::Call& call, const v1::CreateLaboratoryRequest& request,
+                                      v1::Laboratory* response) override;
+  absl::Status HandleGetLaboratory(const server::Call& call, const v1::GetLaboratoryRequest& request,
+                                   v1::Laboratory* response) override;
+  absl::Status HandleListLaboratories(const server::Call& call, const v1::ListLaboratoriesRequest& request,
+                                      v1::ListLaboratoriesResponse* response) override;
+  absl::Status HandleUpdateLaboratory(const server::Call& call, const v1::UpdateLaboratoryRequest& request,
+                                      v1::Laboratory* response) override;
+  absl::Status HandleRecordLabResult(const server::Call& call, const v1::RecordLabResultRequest& request,
+                                     v1::LabResult* response) override;
+  absl::Status HandleGetLabResult(const server::Call& call, const v1::GetLabResultRequest& request,
+                                  v1::LabResult* response) override;
+  absl::Status HandleListLabResults(const server::Call& call, const v1::ListLabResultsRequest& request,
+                                    v1::ListLabResultsResponse* response) override;
+  absl::Status HandleAssessEligibility(const server::Call& call, const v1::AssessEligibilityRequest& request,
+                                       v1::EligibilityAssessment* response) override;
+  absl::Status HandleOverrideEligibility(const server::Call& call, const v1::OverrideEligibilityRequest& request,
+                                         v1::EligibilityAssessment* response) override;
+  absl::Status HandleGetEligibilityAssessment(const server::Call& call,
+                                              const v1::GetEligibilityAssessmentRequest& request,
+                                              v1::EligibilityAssessment* response) override;
+  absl::Status HandleListEligibilityAssessments(const server::Call& call,
+                                                const v1::ListEligibilityAssessmentsRequest& request,
+                                                v1::ListEligibilityAssessmentsResponse* response) override;
 
  private:
   using AuditedFn = absl::FunctionRef<absl::Status(sql::Transaction&, CallAudit&)>;

@@ -26,6 +26,7 @@
 #include "common/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "services/patient/access_log_store.h"
+#include "services/patient/clinical_store.h"
 #include "services/patient/domain/access_log_chain.h"
 #include "services/patient/patient_service.h"
 #include "services/patient/schema.h"
@@ -74,6 +75,8 @@ class PatientServiceTest : public ::testing::TestWithParam<Backend> {
     CLINIC_ASSERT_OK(db.status());
     db_ = *std::move(db);
     CLINIC_ASSERT_OK(sql::Migrate(*db_, Migrations()));
+    CLINIC_ASSERT_OK(store::SeedReferenceData(*db_, clock_.Now()));
+    CLINIC_ASSERT_OK(store::SeedReferenceData(*db_, clock_.Now()));  // idempotent
     const std::string key_file = dir_.File("hs256.key");
     std::ofstream(key_file) << kSecret;
     auth::JwtVerifierOptions options;
@@ -101,6 +104,8 @@ class PatientServiceTest : public ::testing::TestWithParam<Backend> {
     dpo_ = Token(auth::Role::kDpo, "dpo-1", std::nullopt);
     notification_ = Token(auth::Role::kService, "notification", std::nullopt);
     scheduling_ = Token(auth::Role::kService, "scheduling", std::nullopt);
+    network_admin_ = Token(auth::Role::kNetworkAdmin, "admin-1", std::nullopt);
+    north_practitioner_ = Token(auth::Role::kPractitioner, "nurse-north", kNorth);
   }
 
   void TearDown() override {
@@ -242,6 +247,39 @@ class PatientServiceTest : public ::testing::TestWithParam<Backend> {
     EXPECT_EQ(domain::VerifyChain(records), std::nullopt);
   }
 
+  v1::RecordLabResultRequest LabRequest(const std::string& patient, v1::Analyte analyte, const std::string& value,
+                                       v1::LabUnit unit, const std::string& laboratory = "laboratories/default") {
+    v1::RecordLabResultRequest request;
+    request.set_request_id(NewRequestId());
+    request.set_parent(patient);
+    v1::LabResult* r = request.mutable_lab_result();
+    r->set_analyte(analyte);
+    r->mutable_value()->set_value(value);
+    r->set_unit(unit);
+    r->set_laboratory(laboratory);
+    *r->mutable_collection_time() = api::ToTimestamp(clock_.Now() - absl::Hours(24));
+    return request;
+  }
+
+  absl::StatusOr<v1::LabResult> RecordLab(const v1::RecordLabResultRequest& request) {
+    v1::LabResult result;
+    absl::Status s = Rpc(&Stub::RecordLabResult, north_clinician_, request, &result);
+    if (!s.ok()) return s;
+    return result;
+  }
+
+  absl::StatusOr<v1::EligibilityAssessment> Assess(const std::string& token, const std::string& patient,
+                                                    const std::string& product = "") {
+    v1::AssessEligibilityRequest request;
+    request.set_request_id(NewRequestId());
+    request.set_parent(patient);
+    request.set_product(product);
+    v1::EligibilityAssessment assessment;
+    absl::Status s = Rpc(&Stub::AssessEligibility, token, request, &assessment);
+    if (!s.ok()) return s;
+    return assessment;
+  }
+
   int64_t CountRows(const std::string& table) {
     absl::StatusOr<sql::ResultSet> rows = db_->Query("SELECT COUNT(*) FROM " + table);
     EXPECT_THAT(rows, IsOk());
@@ -258,7 +296,7 @@ class PatientServiceTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Stub> stub_;
   std::string north_reception_, north_clinician_, north_manager_, south_reception_, south_clinician_,
-      east_reception_, dpo_, notification_, scheduling_;
+      east_reception_, dpo_, notification_, scheduling_, network_admin_, north_practitioner_;
   std::atomic<int> request_counter_{0};
 };
 
@@ -802,6 +840,273 @@ TEST_P(PatientServiceTest, ErasureIsForTheDpoAndKeepsTheRecordPseudonymised) {
   ASSERT_GE(log.size(), 3u);
   EXPECT_EQ(log[2].action(), v1::ACCESS_ACTION_ERASE);
   EXPECT_EQ(log[2].purpose(), v1::ACCESS_PURPOSE_DATA_PROTECTION);
+  ExpectChainVerifies(ada.name());
+}
+
+TEST_P(PatientServiceTest, TheClinicalProfileIsForCliniciansWithEtagsAndNamedViolations) {
+  const v1::Patient ada = CreateAda();
+  v1::GetClinicalProfileRequest get;
+  get.set_name(ada.name() + "/clinicalProfile");
+  v1::ClinicalProfile profile;
+  EXPECT_THAT(Rpc(&Stub::GetClinicalProfile, north_reception_, get, &profile),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetClinicalProfile, north_clinician_, get, &profile));
+  EXPECT_EQ(profile.name(), ada.name() + "/clinicalProfile");
+  EXPECT_EQ(profile.diet(), v1::DIET_UNSPECIFIED);
+
+  v1::UpdateClinicalProfileRequest update;
+  update.set_request_id(NewRequestId());
+  *update.mutable_clinical_profile() = profile;
+  update.mutable_clinical_profile()->set_diet(v1::DIET_VEGAN);
+  update.mutable_clinical_profile()->add_symptoms()->set_code(v1::SYMPTOM_CODE_FATIGUE);
+  v1::Contraindication* c = update.mutable_clinical_profile()->add_contraindications();
+  c->set_code(v1::CONTRAINDICATION_CODE_HYPERSENSITIVITY);
+  c->set_substance(v1::SUBSTANCE_CYANOCOBALAMIN);
+  for (const char* path : {"diet", "symptoms", "contraindications"}) update.mutable_update_mask()->add_paths(path);
+  v1::ClinicalProfile updated;
+  CLINIC_ASSERT_OK(Rpc(&Stub::UpdateClinicalProfile, north_clinician_, update, &updated));
+  EXPECT_EQ(updated.diet(), v1::DIET_VEGAN);
+  EXPECT_EQ(updated.updated_by(), "doc-north");
+  EXPECT_EQ(api::FromTimestamp(updated.symptoms(0).record_time()), clock_.Now());
+  EXPECT_NE(updated.etag(), profile.etag());
+  // The same etag again: ABORTED, nothing changed.
+  update.set_request_id(NewRequestId());
+  update.mutable_clinical_profile()->set_diet(v1::DIET_OMNIVORE);
+  EXPECT_THAT(Rpc(&Stub::UpdateClinicalProfile, north_clinician_, update, &updated),
+              StatusIs(absl::StatusCode::kAborted));
+  // Bad input names each field.
+  v1::UpdateClinicalProfileRequest bad = update;
+  bad.set_request_id(NewRequestId());
+  bad.mutable_clinical_profile()->set_etag(updated.etag());
+  bad.mutable_clinical_profile()->add_conditions()->set_code(v1::CONDITION_CODE_UNSPECIFIED);
+  bad.mutable_clinical_profile()->mutable_contraindications(0)->set_substance(v1::SUBSTANCE_UNSPECIFIED);
+  bad.mutable_update_mask()->add_paths("conditions");
+  const absl::Status invalid = Rpc(&Stub::UpdateClinicalProfile, north_clinician_, bad, &profile);
+  EXPECT_THAT(invalid, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ViolatedFields(invalid), UnorderedElementsAre("clinical_profile.conditions[0].code",
+                                                            "clinical_profile.contraindications[0].substance"));
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetClinicalProfile, north_clinician_, get, &profile));
+  EXPECT_EQ(profile.diet(), v1::DIET_VEGAN);
+  EXPECT_EQ(profile.etag(), updated.etag());
+  // Another clinic's clinician: not without consent.
+  EXPECT_THAT(Rpc(&Stub::GetClinicalProfile, south_clinician_, get, &profile), StatusIs(absl::StatusCode::kNotFound));
+  CLINIC_ASSERT_OK(Share(north_reception_, ada.name(), v1::SHARING_SCOPE_NETWORK));
+  EXPECT_THAT(Rpc(&Stub::GetClinicalProfile, south_clinician_, get, &profile), IsOk());
+  const std::vector<v1::AccessLogEntry> log = AccessLog(ada.name());
+  EXPECT_EQ(log[0].method(), "clinic.patient.v1.PatientService/GetClinicalProfile");
+  EXPECT_EQ(log[0].principal(), "doc-south");
+  ExpectChainVerifies(ada.name());
+}
+
+TEST_P(PatientServiceTest, LabResultsAreReadWithTheLaboratorysRangesAndKeepTheirReading) {
+  const v1::Patient ada = CreateAda();
+  v1::GetLaboratoryRequest get_lab;
+  get_lab.set_name("laboratories/default");
+  v1::Laboratory lab;
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetLaboratory, north_reception_, get_lab, &lab));
+  EXPECT_THAT(lab.reference_ranges(), SizeIs(4));
+
+  absl::StatusOr<v1::LabResult> low =
+      RecordLab(LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "150", v1::LAB_UNIT_NANOGRAMS_PER_LITRE));
+  CLINIC_ASSERT_OK(low.status());
+  EXPECT_EQ(low->interpretation(), v1::INTERPRETATION_DEFICIENT);
+  EXPECT_EQ(low->applied_range().deficient_below().value(), "180");
+  EXPECT_EQ(low->clinic(), absl::StrCat("clinics/", kNorth));
+  EXPECT_EQ(low->recorded_by(), "doc-north");
+  // In pmol/L: converted for the comparison only, stored as reported.
+  absl::StatusOr<v1::LabResult> molar =
+      RecordLab(LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "132.8", v1::LAB_UNIT_PICOMOLES_PER_LITRE));
+  CLINIC_ASSERT_OK(molar.status());
+  EXPECT_EQ(molar->interpretation(), v1::INTERPRETATION_DEFICIENT);
+  EXPECT_EQ(molar->value().value(), "132.8");
+  EXPECT_EQ(molar->compared_value().value(), "179.944");
+
+  // Bad input: named fields, nothing stored.
+  v1::RecordLabResultRequest bad = LabRequest(ada.name(), v1::ANALYTE_ACTIVE_B12, "-1", v1::LAB_UNIT_NANOGRAMS_PER_LITRE);
+  *bad.mutable_lab_result()->mutable_collection_time() = api::ToTimestamp(clock_.Now() + absl::Hours(1));
+  const absl::Status invalid = RecordLab(bad).status();
+  EXPECT_THAT(invalid, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ViolatedFields(invalid),
+              UnorderedElementsAre("lab_result.unit", "lab_result.value", "lab_result.collection_time"));
+  EXPECT_THAT(RecordLab(LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "150", v1::LAB_UNIT_NANOGRAMS_PER_LITRE,
+                                   "laboratories/nowhere")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(CountRows("lab_results"), 2);
+  // Reception may not record results.
+  v1::LabResult result;
+  EXPECT_THAT(Rpc(&Stub::RecordLabResult, north_reception_,
+                  LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "150", v1::LAB_UNIT_NANOGRAMS_PER_LITRE), &result),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+
+  // A laboratory with its own, lower cut-off for total B12.
+  v1::CreateLaboratoryRequest create_lab;
+  create_lab.set_request_id(NewRequestId());
+  create_lab.set_laboratory_id("low-cutoff");
+  create_lab.mutable_laboratory()->set_display_name("Low cut-off pathology");
+  v1::ReferenceRange* range = create_lab.mutable_laboratory()->add_reference_ranges();
+  range->set_analyte(v1::ANALYTE_TOTAL_B12);
+  range->set_unit(v1::LAB_UNIT_NANOGRAMS_PER_LITRE);
+  range->mutable_deficient_below()->set_value("150");
+  range->mutable_indeterminate_up_to()->set_value("300");
+  EXPECT_THAT(Rpc(&Stub::CreateLaboratory, north_reception_, create_lab, &lab),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  CLINIC_ASSERT_OK(Rpc(&Stub::CreateLaboratory, network_admin_, create_lab, &lab));
+  create_lab.set_request_id(NewRequestId());
+  EXPECT_THAT(Rpc(&Stub::CreateLaboratory, network_admin_, create_lab, &lab),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  absl::StatusOr<v1::LabResult> at_low = RecordLab(
+      LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "170", v1::LAB_UNIT_NANOGRAMS_PER_LITRE, "laboratories/low-cutoff"));
+  CLINIC_ASSERT_OK(at_low.status());
+  EXPECT_EQ(at_low->interpretation(), v1::INTERPRETATION_INDETERMINATE);
+  // Folate falls back to the default laboratory's range.
+  absl::StatusOr<v1::LabResult> folate = RecordLab(LabRequest(ada.name(), v1::ANALYTE_SERUM_FOLATE, "2.5",
+                                                              v1::LAB_UNIT_MICROGRAMS_PER_LITRE, "laboratories/low-cutoff"));
+  CLINIC_ASSERT_OK(folate.status());
+  EXPECT_EQ(folate->interpretation(), v1::INTERPRETATION_DEFICIENT);
+
+  // Changing the ranges leaves recorded results as they were read.
+  v1::UpdateLaboratoryRequest update_lab;
+  update_lab.set_request_id(NewRequestId());
+  *update_lab.mutable_laboratory() = lab;
+  update_lab.mutable_laboratory()->mutable_reference_ranges(0)->mutable_deficient_below()->set_value("175");
+  update_lab.mutable_update_mask()->add_paths("reference_ranges");
+  CLINIC_ASSERT_OK(Rpc(&Stub::UpdateLaboratory, north_clinician_, update_lab, &lab));
+  update_lab.set_request_id(NewRequestId());
+  EXPECT_THAT(Rpc(&Stub::UpdateLaboratory, north_clinician_, update_lab, &lab), StatusIs(absl::StatusCode::kAborted));
+  v1::GetLabResultRequest get_result;
+  get_result.set_name(at_low->name());
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetLabResult, north_practitioner_, get_result, &result));
+  EXPECT_EQ(result.interpretation(), v1::INTERPRETATION_INDETERMINATE);
+  EXPECT_EQ(result.applied_range().deficient_below().value(), "150");
+
+  // A correction supersedes the wrong result, which the listing then leaves out.
+  clock_.Advance(absl::Minutes(1));
+  v1::RecordLabResultRequest correction =
+      LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "250", v1::LAB_UNIT_NANOGRAMS_PER_LITRE);
+  correction.mutable_lab_result()->set_supersedes(low->name());
+  absl::StatusOr<v1::LabResult> corrected = RecordLab(correction);
+  CLINIC_ASSERT_OK(corrected.status());
+  v1::ListLabResultsRequest list;
+  list.set_parent(ada.name());
+  list.add_analytes(v1::ANALYTE_TOTAL_B12);
+  list.set_page_size(1);
+  std::vector<std::string> names;
+  v1::ListLabResultsResponse listed;
+  do {
+    CLINIC_ASSERT_OK(Rpc(&Stub::ListLabResults, north_clinician_, list, &listed));
+    for (const v1::LabResult& r : listed.lab_results()) names.push_back(r.name());
+    list.set_page_token(listed.next_page_token());
+  } while (!list.page_token().empty());
+  // Newest collection first (the correction was collected a minute later).
+  EXPECT_THAT(names, ElementsAre(corrected->name(), ::testing::AnyOf(molar->name(), at_low->name()),
+                                 ::testing::AnyOf(molar->name(), at_low->name())));
+  list.set_show_superseded(true);
+  list.set_page_size(50);
+  list.clear_page_token();
+  CLINIC_ASSERT_OK(Rpc(&Stub::ListLabResults, north_clinician_, list, &listed));
+  EXPECT_THAT(listed.lab_results(), SizeIs(4));
+  ExpectChainVerifies(ada.name());
+}
+
+TEST_P(PatientServiceTest, EligibilityNeedsARecentQualifyingResultOrAnAuditedOverride) {
+  const v1::Patient ada = CreateAda();
+  absl::StatusOr<v1::EligibilityAssessment> none = Assess(north_clinician_, ada.name());
+  CLINIC_ASSERT_OK(none.status());
+  EXPECT_EQ(none->outcome(), v1::ELIGIBILITY_OUTCOME_NOT_ELIGIBLE);
+  EXPECT_EQ(none->effective_outcome(), v1::ELIGIBILITY_OUTCOME_NOT_ELIGIBLE);
+  ASSERT_FALSE(none->reasons().empty());
+  EXPECT_EQ(none->reasons(0).code(), v1::ELIGIBILITY_REASON_CODE_NO_RECENT_RESULT);
+  EXPECT_EQ(none->assessed_by(), "doc-north");
+  EXPECT_EQ(none->result_window().seconds(), 90 * 24 * 3600);
+  clock_.Advance(absl::Seconds(1));  // listings order assessments by creation time
+
+  absl::StatusOr<v1::LabResult> low =
+      RecordLab(LabRequest(ada.name(), v1::ANALYTE_TOTAL_B12, "150", v1::LAB_UNIT_NANOGRAMS_PER_LITRE));
+  CLINIC_ASSERT_OK(low.status());
+  absl::StatusOr<v1::EligibilityAssessment> eligible =
+      Assess(scheduling_, ada.name(), "products/hydroxocobalamin-1mg-1ml");
+  CLINIC_ASSERT_OK(eligible.status());
+  EXPECT_EQ(eligible->outcome(), v1::ELIGIBILITY_OUTCOME_ELIGIBLE);
+  EXPECT_EQ(eligible->qualifying_lab_result(), low->name());
+  EXPECT_EQ(api::FromTimestamp(eligible->expire_time()),
+            api::FromTimestamp(low->collection_time()) + absl::Hours(24 * 90));
+  EXPECT_THAT(Assess(north_reception_, ada.name()), StatusIs(absl::StatusCode::kPermissionDenied));
+  clock_.Advance(absl::Seconds(1));
+
+  // A hypersensitivity to the product's substance blocks.
+  v1::GetClinicalProfileRequest get;
+  get.set_name(ada.name() + "/clinicalProfile");
+  v1::ClinicalProfile profile;
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetClinicalProfile, north_clinician_, get, &profile));
+  v1::UpdateClinicalProfileRequest update;
+  update.set_request_id(NewRequestId());
+  *update.mutable_clinical_profile() = profile;
+  v1::Contraindication* c = update.mutable_clinical_profile()->add_contraindications();
+  c->set_code(v1::CONTRAINDICATION_CODE_HYPERSENSITIVITY);
+  c->set_substance(v1::SUBSTANCE_HYDROXOCOBALAMIN);
+  update.mutable_update_mask()->add_paths("contraindications");
+  CLINIC_ASSERT_OK(Rpc(&Stub::UpdateClinicalProfile, north_clinician_, update, &profile));
+  absl::StatusOr<v1::EligibilityAssessment> blocked =
+      Assess(north_clinician_, ada.name(), "products/hydroxocobalamin-1mg-1ml");
+  CLINIC_ASSERT_OK(blocked.status());
+  EXPECT_EQ(blocked->outcome(), v1::ELIGIBILITY_OUTCOME_NOT_ELIGIBLE);
+  EXPECT_EQ(blocked->reasons(0).code(), v1::ELIGIBILITY_REASON_CODE_HYPERSENSITIVITY);
+
+  // Past the window the result no longer qualifies.
+  clock_.Advance(absl::Hours(24 * 90));
+  absl::StatusOr<v1::EligibilityAssessment> stale = Assess(north_clinician_, ada.name(), "products/cyanocobalamin-x");
+  CLINIC_ASSERT_OK(stale.status());
+  EXPECT_EQ(stale->outcome(), v1::ELIGIBILITY_OUTCOME_NOT_ELIGIBLE);
+
+  // The clinician's override: reason checked, etag checked, audited.
+  v1::OverrideEligibilityRequest override_request;
+  override_request.set_request_id(NewRequestId());
+  override_request.set_name(stale->name());
+  override_request.set_etag(stale->etag());
+  override_request.set_reason("short");
+  v1::EligibilityAssessment overridden;
+  const absl::Status short_reason = Rpc(&Stub::OverrideEligibility, north_clinician_, override_request, &overridden);
+  EXPECT_THAT(short_reason, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ViolatedFields(short_reason), ElementsAre("reason"));
+  override_request.set_request_id(NewRequestId());
+  override_request.set_reason("Treated elsewhere on a documented deficiency; letter on file.");
+  EXPECT_THAT(Rpc(&Stub::OverrideEligibility, north_practitioner_, override_request, &overridden),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  CLINIC_ASSERT_OK(Rpc(&Stub::OverrideEligibility, north_clinician_, override_request, &overridden));
+  EXPECT_EQ(overridden.outcome(), v1::ELIGIBILITY_OUTCOME_NOT_ELIGIBLE);
+  EXPECT_EQ(overridden.effective_outcome(), v1::ELIGIBILITY_OUTCOME_ELIGIBLE);
+  EXPECT_EQ(overridden.override().clinician(), "doc-north");
+  EXPECT_EQ(api::FromTimestamp(overridden.expire_time()), clock_.Now() + absl::Hours(24 * 90));
+  EXPECT_NE(overridden.etag(), stale->etag());
+  override_request.set_request_id(NewRequestId());
+  EXPECT_THAT(Rpc(&Stub::OverrideEligibility, north_clinician_, override_request, &overridden),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  v1::GetEligibilityAssessmentRequest get_assessment;
+  get_assessment.set_name(stale->name());
+  v1::EligibilityAssessment read;
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetEligibilityAssessment, scheduling_, get_assessment, &read));
+  EXPECT_EQ(read.effective_outcome(), v1::ELIGIBILITY_OUTCOME_ELIGIBLE);
+  bool override_logged = false;
+  for (const v1::AccessLogEntry& e : AccessLog(ada.name())) {
+    if (e.action() == v1::ACCESS_ACTION_OVERRIDE && e.outcome() == v1::ACCESS_OUTCOME_ALLOWED) {
+      override_logged = e.principal() == "doc-north" && e.resource() == stale->name();
+    }
+  }
+  EXPECT_TRUE(override_logged);
+
+  v1::ListEligibilityAssessmentsRequest list;
+  list.set_parent(ada.name());
+  list.set_page_size(2);
+  std::vector<std::string> names;
+  v1::ListEligibilityAssessmentsResponse listed;
+  do {
+    CLINIC_ASSERT_OK(Rpc(&Stub::ListEligibilityAssessments, north_practitioner_, list, &listed));
+    for (const v1::EligibilityAssessment& a : listed.eligibility_assessments()) names.push_back(a.name());
+    list.set_page_token(listed.next_page_token());
+  } while (!list.page_token().empty());
+  ASSERT_THAT(names, SizeIs(4));
+  EXPECT_EQ(names[0], stale->name());
+  EXPECT_EQ(names[3], none->name());
   ExpectChainVerifies(ada.name());
 }
 
