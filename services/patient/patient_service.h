@@ -21,10 +21,11 @@ namespace clinic::patient {
 // with the stores (patient_store.h, access_log_store.h) and appends the call's access log
 // entries (audit.h), so that the access and its audit commit together. Mutations go
 // through api::RunOnce so that a retry with the same request_id returns the first
-// outcome. Laboratories are not patient records: their RPCs write no access log entries.
+// outcome. Laboratories and regimens are not patient records: their RPCs write no access
+// log entries.
 // Every RPC is authenticated by the generated PatientServiceBase; an RPC whose Handle
 // method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient, and the
-// regimen, treatment plan, administration and check-in RPCs, not written yet).
+// treatment plan, administration and check-in RPCs, not written yet).
 //
 // Thread-safe: handlers run concurrently on gRPC's threads; `db` and `clock` must be
 // thread-safe and outlive the service.
@@ -92,6 +93,16 @@ class PatientService final : public v1::PatientServiceBase {
   absl::Status HandleListEligibilityAssessments(const server::Call& call,
                                                 const v1::ListEligibilityAssessmentsRequest& request,
                                                 v1::ListEligibilityAssessmentsResponse* response) override;
+
+  // Regimens (treatment_handlers.cc).
+  absl::Status HandleCreateRegimen(const server::Call& call, const v1::CreateRegimenRequest& request,
+                                   v1::Regimen* response) override;
+  absl::Status HandleGetRegimen(const server::Call& call, const v1::GetRegimenRequest& request,
+                                v1::Regimen* response) override;
+  absl::Status HandleListRegimens(const server::Call& call, const v1::ListRegimensRequest& request,
+                                  v1::ListRegimensResponse* response) override;
+  absl::Status HandleUpdateRegimen(const server::Call& call, const v1::UpdateRegimenRequest& request,
+                                   v1::Regimen* response) override;
 
  private:
   using AuditedFn = absl::FunctionRef<absl::Status(sql::Transaction&, CallAudit&)>;

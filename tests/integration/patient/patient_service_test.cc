@@ -1110,6 +1110,72 @@ TEST_P(PatientServiceTest, EligibilityNeedsARecentQualifyingResultOrAnAuditedOve
   ExpectChainVerifies(ada.name());
 }
 
+TEST_P(PatientServiceTest, RegimensAreSeededDataThatCliniciansExtendAndRetire) {
+  v1::ListRegimensRequest list;
+  v1::ListRegimensResponse listed;
+  CLINIC_ASSERT_OK(Rpc(&Stub::ListRegimens, scheduling_, list, &listed));
+  std::vector<std::string> names;
+  for (const v1::Regimen& r : listed.regimens()) names.push_back(r.name());
+  EXPECT_THAT(names, UnorderedElementsAre("regimens/clinic-standard", "regimens/bnf-no-neurological",
+                                          "regimens/bnf-neurological"));
+  v1::GetRegimenRequest get;
+  get.set_name("regimens/bnf-no-neurological");
+  v1::Regimen bnf;
+  CLINIC_ASSERT_OK(Rpc(&Stub::GetRegimen, north_reception_, get, &bnf));
+  ASSERT_THAT(bnf.phases(), SizeIs(2));
+  EXPECT_EQ(bnf.phases(0).frequency().times(), 3);
+  EXPECT_EQ(bnf.phases(1).frequency().every_max(), 3);
+  EXPECT_EQ(bnf.state(), v1::Regimen::STATE_ACTIVE);
+
+  v1::CreateRegimenRequest create;
+  create.set_request_id(NewRequestId());
+  create.set_regimen_id("fortnightly");
+  *create.mutable_regimen() = bnf;
+  create.mutable_regimen()->clear_name();
+  create.mutable_regimen()->set_display_name("Fortnightly maintenance");
+  create.mutable_regimen()->mutable_phases(1)->mutable_frequency()->set_unit(v1::PERIOD_UNIT_WEEK);
+  create.mutable_regimen()->mutable_phases(1)->mutable_frequency()->set_every_max(0);
+  v1::Regimen created;
+  EXPECT_THAT(Rpc(&Stub::CreateRegimen, north_reception_, create, &created),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  v1::CreateRegimenRequest bad = create;
+  bad.mutable_regimen()->clear_display_name();
+  bad.mutable_regimen()->mutable_phases(0)->mutable_frequency()->set_times(0);
+  const absl::Status invalid = Rpc(&Stub::CreateRegimen, north_clinician_, bad, &created);
+  EXPECT_THAT(ViolatedFields(invalid),
+              UnorderedElementsAre("regimen.display_name", "regimen.phases[0].frequency.times"));
+  CLINIC_ASSERT_OK(Rpc(&Stub::CreateRegimen, north_clinician_, create, &created));
+  EXPECT_EQ(created.name(), "regimens/fortnightly");
+  create.set_request_id(NewRequestId());
+  EXPECT_THAT(Rpc(&Stub::CreateRegimen, north_clinician_, create, &created),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+
+  // Retired: out of the default listing; a stale etag is refused.
+  v1::UpdateRegimenRequest retire;
+  retire.set_request_id(NewRequestId());
+  *retire.mutable_regimen() = created;
+  retire.mutable_regimen()->set_state(v1::Regimen::STATE_RETIRED);
+  retire.mutable_update_mask()->add_paths("state");
+  v1::Regimen retired;
+  CLINIC_ASSERT_OK(Rpc(&Stub::UpdateRegimen, network_admin_, retire, &retired));
+  EXPECT_EQ(retired.state(), v1::Regimen::STATE_RETIRED);
+  EXPECT_EQ(retired.display_name(), "Fortnightly maintenance");
+  retire.set_request_id(NewRequestId());
+  EXPECT_THAT(Rpc(&Stub::UpdateRegimen, network_admin_, retire, &retired), StatusIs(absl::StatusCode::kAborted));
+  list.set_page_size(1);
+  names.clear();
+  do {
+    CLINIC_ASSERT_OK(Rpc(&Stub::ListRegimens, north_clinician_, list, &listed));
+    for (const v1::Regimen& r : listed.regimens()) names.push_back(r.name());
+    list.set_page_token(listed.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_THAT(names, SizeIs(3));
+  list.set_show_retired(true);
+  list.set_page_size(50);
+  CLINIC_ASSERT_OK(Rpc(&Stub::ListRegimens, north_clinician_, list, &listed));
+  EXPECT_THAT(listed.regimens(), SizeIs(4));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PatientServiceTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& param) {
                            return param.param == Backend::kSqlite ? "Sqlite" : "Postgres";
