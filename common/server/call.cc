@@ -46,7 +46,7 @@ absl::StatusOr<Call> CallRunner::Begin(const grpc::ServerContext& context) const
   absl::Time when = gpr_time_cmp(deadline, gpr_inf_future(deadline.clock_type)) == 0
                         ? absl::InfiniteFuture()
                         : absl::FromChrono(grpc::Timespec2Timepoint(deadline));
-  return Call(*std::move(principal), std::move(ids), when);
+  return Call(*std::move(principal), std::move(ids), when, std::string(Metadata(context, kAccessPurposeHeader)));
 }
 
 }  // namespace clinic::server

@@ -23,8 +23,11 @@ namespace clinic::server {
 // What a handler knows about the call it serves.
 class Call {
  public:
-  Call(auth::Principal principal, log::CallIds ids, absl::Time deadline)
-      : principal_(std::move(principal)), ids_(std::move(ids)), deadline_(deadline) {}
+  Call(auth::Principal principal, log::CallIds ids, absl::Time deadline, std::string access_purpose = {})
+      : principal_(std::move(principal)),
+        ids_(std::move(ids)),
+        deadline_(deadline),
+        access_purpose_(std::move(access_purpose)) {}
 
   // Who is calling (verified bearer token).
   const auth::Principal& principal() const { return principal_; }
@@ -32,11 +35,16 @@ class Call {
   const log::CallIds& ids() const { return ids_; }
   // The caller's deadline (absl::InfiniteFuture() when none was set).
   absl::Time deadline() const { return deadline_; }
+  // The caller's `x-access-purpose` metadata as sent (docs/API.md: "care",
+  // "administration", ...), empty when absent; the service that records purposes checks
+  // the value.
+  const std::string& access_purpose() const { return access_purpose_; }
 
  private:
   auth::Principal principal_;
   log::CallIds ids_;
   absl::Time deadline_;
+  std::string access_purpose_;
 };
 
 // Runs handlers. Every RPC of every service goes through Run():

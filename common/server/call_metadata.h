@@ -10,6 +10,8 @@ namespace clinic::server {
 inline constexpr char kRequestIdHeader[] = "x-request-id";
 inline constexpr char kTraceparentHeader[] = "traceparent";
 inline constexpr char kAuthorizationHeader[] = "authorization";
+// Why the caller accesses a record (docs/API.md), for services that audit accesses.
+inline constexpr char kAccessPurposeHeader[] = "x-access-purpose";
 
 // A new random request id (UUID version 4 text form).
 std::string NewRequestId();

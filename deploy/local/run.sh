@@ -77,6 +77,7 @@ done
 
 sqlite3 "$state/scheduling.db" <"$root/deploy/local/seed/scheduling.sql"
 sqlite3 "$state/inventory.db" <"$root/deploy/local/seed/inventory.sql"
+sqlite3 "$state/patient.db" <"$root/deploy/local/seed/patient.sql"
 
 token() { "$build/tools/mint_token/clinic_token" --key_file="$key" --ttl=12h "$@"; }
 cat <<MSG
@@ -87,7 +88,8 @@ The clinic network is running (logs in $state/logs):
   inventory     127.0.0.1:$((base_port + 2))   metrics http://127.0.0.1:$((metrics_base + 2))/metrics
   notification  127.0.0.1:$((base_port + 3))   metrics http://127.0.0.1:$((metrics_base + 3))/metrics
   redis         127.0.0.1:$redis_port
-Demo network: clinic-north and clinic-south, four practitioners, eight products.
+Demo network: clinic-north and clinic-south, four practitioners, eight products,
+two patients (patients/demo-amelia-hart shared with the network, patients/demo-tom-reid).
 
 Development tokens (12 h; send as 'authorization: Bearer <token>'):
   clinician at clinic-north:  $(token --subject=dr-amara --clinic=clinic-north --role=clinician)

@@ -1,16 +1,131 @@
 #pragma once
 
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "clinic/patient/v1/patient_service.clinic.h"
+#include "common/clock/clock.h"
+#include "common/sql/database.h"
+#include "google/protobuf/message.h"
+#include "services/patient/audit.h"
 
 namespace clinic::patient {
 
-// The patient service: patient records shared under consent, labs, eligibility, treatment plans, administrations, check-ins and the access audit log.
+// The patient service's gRPC layer: patient records shared under consent, labs,
+// eligibility, treatment plans, administrations, check-ins and the access audit log.
 //
-// Every RPC of the contract is authenticated by the generated PatientServiceBase; an RPC
-// whose Handle method is not overridden here answers UNIMPLEMENTED.
+// Each handler checks the request's fields (domain/*_validation.h, validation.h), then
+// runs one transaction that loads the record, authorises the caller against its home
+// clinic and sharing consent (domain/access_policy.h, through CallAudit), does the work
+// with the stores (patient_store.h, access_log_store.h) and appends the call's access log
+// entries (audit.h), so that the access and its audit commit together. Mutations go
+// through api::RunOnce so that a retry with the same request_id returns the first
+// outcome. Laboratories and regimens are not patient records: their RPCs write no access
+// log entries.
+// Every RPC is authenticated by the generated PatientServiceBase; an RPC whose Handle
+// method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient, and the
+// treatment plan, administration and check-in RPCs, not written yet).
+//
+// Thread-safe: handlers run concurrently on gRPC's threads; `db` and `clock` must be
+// thread-safe and outlive the service.
 class PatientService final : public v1::PatientServiceBase {
  public:
-  using PatientServiceBase::PatientServiceBase;
+  PatientService(const server::CallRunner& calls, sql::Database& db, const Clock& clock)
+      : PatientServiceBase(calls), db_(db), clock_(clock) {}
+
+ protected:
+  // Records (patient_handlers.cc).
+  absl::Status HandleCreatePatient(const server::Call& call, const v1::CreatePatientRequest& request,
+                                   v1::Patient* response) override;
+  absl::Status HandleGetPatient(const server::Call& call, const v1::GetPatientRequest& request,
+                                v1::Patient* response) override;
+  absl::Status HandleUpdatePatient(const server::Call& call, const v1::UpdatePatientRequest& request,
+                                   v1::Patient* response) override;
+  absl::Status HandleSearchPatients(const server::Call& call, const v1::SearchPatientsRequest& request,
+                                    v1::SearchPatientsResponse* response) override;
+  absl::Status HandleErasePatient(const server::Call& call, const v1::ErasePatientRequest& request,
+                                  v1::Patient* response) override;
+  absl::Status HandleListAccessLog(const server::Call& call, const v1::ListAccessLogRequest& request,
+                                   v1::ListAccessLogResponse* response) override;
+
+  // Consent and contact (consent_handlers.cc).
+  absl::Status HandleGetConsent(const server::Call& call, const v1::GetConsentRequest& request,
+                                v1::Consent* response) override;
+  absl::Status HandleUpdateSharingConsent(const server::Call& call, const v1::UpdateSharingConsentRequest& request,
+                                          v1::Consent* response) override;
+  absl::Status HandleWithdrawSharingConsent(const server::Call& call,
+                                            const v1::WithdrawSharingConsentRequest& request,
+                                            v1::Consent* response) override;
+  absl::Status HandleUpdateContactConsent(const server::Call& call, const v1::UpdateContactConsentRequest& request,
+                                          v1::Consent* response) override;
+  absl::Status HandleRecordContactOptOut(const server::Call& call, const v1::RecordContactOptOutRequest& request,
+                                         v1::RecordContactOptOutResponse* response) override;
+  absl::Status HandleLookupContact(const server::Call& call, const v1::LookupContactRequest& request,
+                                   v1::LookupContactResponse* response) override;
+
+  // Clinical profile, laboratories, lab results, eligibility (clinical_handlers.cc).
+  absl::Status HandleGetClinicalProfile(const server::Call& call, const v1::GetClinicalProfileRequest& request,
+                                        v1::ClinicalProfile* response) override;
+  absl::Status HandleUpdateClinicalProfile(const server::Call& call, const v1::UpdateClinicalProfileRequest& request,
+                                           v1::ClinicalProfile* response) override;
+  absl::Status HandleCreateLaboratory(const server::Call& call, const v1::CreateLaboratoryRequest& request,
+                                      v1::Laboratory* response) override;
+  absl::Status HandleGetLaboratory(const server::Call& call, const v1::GetLaboratoryRequest& request,
+                                   v1::Laboratory* response) override;
+  absl::Status HandleListLaboratories(const server::Call& call, const v1::ListLaboratoriesRequest& request,
+                                      v1::ListLaboratoriesResponse* response) override;
+  absl::Status HandleUpdateLaboratory(const server::Call& call, const v1::UpdateLaboratoryRequest& request,
+                                      v1::Laboratory* response) override;
+  absl::Status HandleRecordLabResult(const server::Call& call, const v1::RecordLabResultRequest& request,
+                                     v1::LabResult* response) override;
+  absl::Status HandleGetLabResult(const server::Call& call, const v1::GetLabResultRequest& request,
+                                  v1::LabResult* response) override;
+  absl::Status HandleListLabResults(const server::Call& call, const v1::ListLabResultsRequest& request,
+                                    v1::ListLabResultsResponse* response) override;
+  absl::Status HandleAssessEligibility(const server::Call& call, const v1::AssessEligibilityRequest& request,
+                                       v1::EligibilityAssessment* response) override;
+  absl::Status HandleOverrideEligibility(const server::Call& call, const v1::OverrideEligibilityRequest& request,
+                                         v1::EligibilityAssessment* response) override;
+  absl::Status HandleGetEligibilityAssessment(const server::Call& call,
+                                              const v1::GetEligibilityAssessmentRequest& request,
+                                              v1::EligibilityAssessment* response) override;
+  absl::Status HandleListEligibilityAssessments(const server::Call& call,
+                                                const v1::ListEligibilityAssessmentsRequest& request,
+                                                v1::ListEligibilityAssessmentsResponse* response) override;
+
+  // Regimens (treatment_handlers.cc).
+  absl::Status HandleCreateRegimen(const server::Call& call, const v1::CreateRegimenRequest& request,
+                                   v1::Regimen* response) override;
+  absl::Status HandleGetRegimen(const server::Call& call, const v1::GetRegimenRequest& request,
+                                v1::Regimen* response) override;
+  absl::Status HandleListRegimens(const server::Call& call, const v1::ListRegimensRequest& request,
+                                  v1::ListRegimensResponse* response) override;
+  absl::Status HandleUpdateRegimen(const server::Call& call, const v1::UpdateRegimenRequest& request,
+                                   v1::Regimen* response) override;
+
+ private:
+  using AuditedFn = absl::FunctionRef<absl::Status(sql::Transaction&, CallAudit&)>;
+
+  // Runs `fn` in one read-write transaction with the call's access log entries appended
+  // when it succeeds (reads are audited too); the refused or failed accesses otherwise.
+  absl::Status Audited(const server::Call& call, std::string_view method, AuditedFn fn);
+
+  // As Audited, once per request_id (api::RunOnce; the key includes the caller, so
+  // another principal reusing a request_id is INVALID_ARGUMENT rather than answered).
+  absl::Status AuditedOnce(const server::Call& call, std::string_view method, const google::protobuf::Message& request,
+                           const std::string& request_id, google::protobuf::Message* response, AuditedFn fn);
+
+  // The record `patient_id` for `policy_action`, noted in `audit` as `action` on
+  // `resource`: NOT_FOUND (naming `requested_name`) when it does not exist or the caller
+  // may not see it, PERMISSION_DENIED as domain::Authorize decides.
+  absl::StatusOr<store::PatientRecord> LoadAuthorized(sql::Transaction& tx, CallAudit& audit,
+                                                      std::string_view patient_id,
+                                                      domain::PatientAction policy_action, v1::AccessAction action,
+                                                      std::string resource, std::string_view requested_name);
+
+  sql::Database& db_;
+  const Clock& clock_;
 };
 
 }  // namespace clinic::patient

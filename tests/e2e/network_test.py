@@ -33,7 +33,7 @@ SERVICES = {
     "echo": ("clinic.echo.v1.EchoService", "Echo"),
 }
 # Services whose RPC above is implemented (the others answer UNIMPLEMENTED so far).
-IMPLEMENTED = {"inventory"}
+IMPLEMENTED = {"inventory", "patient"}
 
 
 def binary(name):
@@ -148,6 +148,12 @@ class NetworkTest(unittest.TestCase):
             if name == "echo":
                 continue
             with self.subTest(service=name):
+                if name == "patient":
+                    # An empty GetPatient request: the handler ran and refuses the missing name.
+                    with self.assertRaises(grpc.RpcError) as caught:
+                        raw_call(self.procs[name].address, "/%s/%s" % (service, method), self.token)
+                    self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                    continue
                 if name in IMPLEMENTED:
                     # An empty ListProducts request: the standard catalogue, not empty.
                     self.assertNotEqual(
