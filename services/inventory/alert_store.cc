@@ -1,5 +1,6 @@
 #include "services/inventory/alert_store.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <utility>
@@ -121,15 +122,25 @@ absl::Status SyncLowStock(sql::Transaction& tx, const ClinicSettings& clinic, ab
   // The reorder-level rows first, locked in a fixed order (PostgreSQL; SQLite serialises
   // writers): availability is then read from what every earlier writer committed.
   std::string levels_sql =
-      "SELECT product_id, level, below, reorder_quantity FROM reorder_levels WHERE clinic_id = $1 ORDER BY product_id";
+      "SELECT product_id, level, below, reorder_quantity, checked_day FROM reorder_levels WHERE clinic_id = $1 "
+      "ORDER BY product_id";
   if (tx.dialect() == sql::Dialect::kPostgres) levels_sql += " FOR UPDATE";
   absl::StatusOr<sql::ResultSet> levels = tx.Query(levels_sql, {clinic.clinic_id});
   if (!levels.ok()) return levels.status();
   if (levels->empty()) return absl::OkStatus();
+  // Lots only ever expire as days pass. A transaction that read the clock before another
+  // one checked a later day (a slow request, a housekeeping round that started before
+  // midnight) counts with that later day, so that it cannot see an expired lot as
+  // usable again and flip `below` back and forth.
+  int64_t day = api::DayNumber(today);
+  for (const sql::Row& row : *levels) day = std::max(day, row.GetInt64(4));
+  absl::StatusOr<int64_t> checked = tx.Execute(
+      "UPDATE reorder_levels SET checked_day = $2 WHERE clinic_id = $1 AND checked_day < $2", {clinic.clinic_id, day});
+  if (!checked.ok()) return checked.status();
   absl::StatusOr<sql::ResultSet> sums = tx.Query(
       "SELECT s.product_id, SUM(s.on_hand - s.reserved) FROM stock s JOIN lots l ON l.lot_id = s.lot_id "
       "WHERE s.clinic_id = $1 AND NOT l.recalled AND l.expiry_day >= $2 GROUP BY s.product_id",
-      {clinic.clinic_id, api::DayNumber(today)});
+      {clinic.clinic_id, day});
   if (!sums.ok()) return sums.status();
   std::map<std::string, int64_t> available;
   for (const sql::Row& row : *sums) available[row.GetText(0)] = row.GetInt64(1);

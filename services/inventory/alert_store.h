@@ -61,7 +61,10 @@ inline constexpr char kStaffAlertTopic[] = "inventory.staff_alert";
 // Concurrency: on PostgreSQL it first locks the clinic's reorder-level rows (in product
 // order), so that of two transactions changing the same clinic's stock the second
 // computes availability from what the first committed, and `below` flips once; alerts
-// of the other kinds are kept single by the unique index on open alerts.
+// of the other kinds are kept single by the unique index on open alerts. A check counts
+// with the latest clinic-local day any check of the clinic used
+// (reorder_levels.checked_day), so that one whose `now` is older than another's cannot
+// see a lot that expired meanwhile as usable and flip `below` back.
 absl::Status SyncAlerts(sql::Transaction& tx, const ClinicSettings& clinic, absl::Time now);
 
 // Raises a LOT_RECALLED alert at every clinic with units of the lot on hand. Returns the

@@ -234,6 +234,11 @@ ON CONFLICT DO NOTHING;
     {.version = 6,
      .name = "reservations_by_state",
      .sql = "CREATE INDEX reservations_by_state ON reservations (clinic_id, state);"},
+    // The latest clinic-local day (days since 1970-01-01) a low-stock check of the clinic
+    // counted with: a check that read the clock earlier counts with it too (alert_store.cc).
+    {.version = 7,
+     .name = "reorder_levels_checked_day",
+     .sql = "ALTER TABLE reorder_levels ADD COLUMN checked_day BIGINT NOT NULL DEFAULT 0;"},
 };
 
 }  // namespace
