@@ -172,9 +172,12 @@ absl::Status InventoryService::HandleUpdateClinic(const server::Call& call, cons
       !s.ok()) {
     return s;
   }
-  return Mutate(db_, "UpdateClinic", request, clock_.Now(), response, [&](sql::Transaction& tx) {
+  // The zone and the warning days decide which lots are expiring.
+  const absl::Time now = clock_.Now();
+  return MutateStock(db_, "UpdateClinic", request, now, response, [&](sql::Transaction& tx, TouchedClinics& touched) {
+    touched.Add(*id);
     return AboutField("clinic.name", store::UpdateClinic(tx, *id, request.clinic(), paths,
-                                                  ExpectedVersion(request.clinic().etag()), clock_.Now(), response));
+                                                  ExpectedVersion(request.clinic().etag()), now, response));
   });
 }
 
@@ -196,11 +199,15 @@ absl::Status InventoryService::HandleUpdateReorderLevel(const server::Call& call
   const std::string& clinic_id = (*ids)[0];
   const std::string& product_id = (*ids)[1];
   if (absl::Status s = Authorize(call.principal(), Action::kManageStock, clinic_id); !s.ok()) return s;
-  return Mutate(db_, "UpdateReorderLevel", request, clock_.Now(), response, [&](sql::Transaction& tx) {
+  // A new level may put the stock under it (or no longer): alerts follow at once.
+  const absl::Time now = clock_.Now();
+  return MutateStock(db_, "UpdateReorderLevel", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) {
+    touched.Add(clinic_id);
     return AboutField("reorder_level.name",
                       store::UpsertReorderLevel(tx, clinic_id, product_id, request.reorder_level(), paths,
                                          ExpectedVersion(request.reorder_level().etag()), request.allow_missing(),
-                                         clock_.Now(), response));
+                                         now, response));
   });
 }
 

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 #include <string_view>
+#include <utility>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -16,6 +18,7 @@
 #include "common/api/paging.h"
 #include "common/status/status.h"
 #include "google/protobuf/repeated_field.h"
+#include "services/inventory/alert_store.h"
 #include "services/inventory/catalogue_store.h"
 #include "common/sql/database.h"
 
@@ -41,6 +44,38 @@ template <typename Request>
 absl::Status Mutate(sql::Database& db, std::string_view method, const Request& request, absl::Time now,
                     google::protobuf::Message* response, absl::FunctionRef<absl::Status(sql::Transaction&)> fn) {
   return api::RunOnce(db, WriteOptions(), api::KeyOf(method, request), now, response, fn);
+}
+
+// The clinics whose stock, reservations or reorder levels a mutation changed.
+class TouchedClinics {
+ public:
+  void Add(std::string clinic_id) { ids_.insert(std::move(clinic_id)); }
+  const std::set<std::string>& ids() const { return ids_; }
+
+ private:
+  std::set<std::string> ids_;
+};
+
+// A mutation that changes stock, once per request_id: runs `fn`, which names the clinics
+// it changed in `touched`, then brings the alerts of each of them in line
+// (store::SyncAlerts: low stock, expiring lots, unserved reservations) in the same
+// transaction, in clinic id order. The one place where writes raise and resolve alerts,
+// at the end of the transaction: intermediate states inside it (a hold given back, then
+// a lot picked) never raise or resolve anything.
+template <typename Request>
+absl::Status MutateStock(sql::Database& db, std::string_view method, const Request& request, absl::Time now,
+                         google::protobuf::Message* response,
+                         absl::FunctionRef<absl::Status(sql::Transaction&, TouchedClinics&)> fn) {
+  return Mutate(db, method, request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+    TouchedClinics touched;
+    if (absl::Status s = fn(tx, touched); !s.ok()) return s;
+    for (const std::string& clinic_id : touched.ids()) {
+      absl::StatusOr<store::ClinicSettings> clinic = store::GetClinicSettings(tx, clinic_id);
+      if (!clinic.ok()) return clinic.status();
+      if (absl::Status s = store::SyncAlerts(tx, *clinic, now); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
 }
 
 // `status` with the request field it is about in front of its message when it is

@@ -4,6 +4,9 @@
 //   - expires the reservations whose hold passed, giving their units back (reservations
 //     also expire at once when a write touches their clinic; this covers quiet clinics,
 //     so that reads show them EXPIRED);
+//   - brings every clinic's alerts in line with its stock (alert_store.h): raises the
+//     expiry warnings that came due with the date, and low-stock alerts of lots that
+//     expired, which no write notices; each clinic in a transaction of its own;
 //   - forgets request_ids older than the retention (docs/API.md: at least 7 days).
 // Failures (database down) are logged and retried at the next round.
 
@@ -35,6 +38,7 @@ class Housekeeper {
   void RunOnce();
 
  private:
+  void SyncAlerts(absl::Time now);
   void Loop();
 
   sql::Database& db_;

@@ -7,12 +7,14 @@
 namespace clinic::inventory {
 
 // The inventory service's gRPC layer: products, lots with expiry, stock per clinic,
-// reservations, recalls.
+// reservations, recalls, alerts.
 //
 // Each handler checks the request's fields (validation.h), authorises the caller
 // (domain/access.h), and runs the stores (catalogue_store.h, stock_store.h,
-// reservation_store.h) in one transaction; mutations go through api::RunOnce so that a
-// retry with the same request_id returns the first outcome. Every RPC is authenticated
+// reservation_store.h, alert_store.h) in one transaction; mutations go through
+// api::RunOnce so that a retry with the same request_id returns the first outcome, and
+// those that change stock end by syncing the clinics' alerts (MutateStock in
+// handler_support.h), which enqueue their notifications in the same transaction. Every RPC is authenticated
 // by the generated InventoryServiceBase; an RPC whose Handle method is not overridden
 // answers UNIMPLEMENTED.
 //
@@ -92,6 +94,12 @@ class InventoryService final : public v1::InventoryServiceBase {
                                     v1::Reservation* response) override;
   absl::Status HandleListReservations(const server::Call& call, const v1::ListReservationsRequest& request,
                                       v1::ListReservationsResponse* response) override;
+
+  // Alerts (alert_handlers.cc).
+  absl::Status HandleListAlerts(const server::Call& call, const v1::ListAlertsRequest& request,
+                                v1::ListAlertsResponse* response) override;
+  absl::Status HandleAcknowledgeAlert(const server::Call& call, const v1::AcknowledgeAlertRequest& request,
+                                      v1::Alert* response) override;
 
  private:
   sql::Database& db_;

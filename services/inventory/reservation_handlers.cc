@@ -34,9 +34,11 @@ absl::Status ChangeReservation(sql::Database& db, const Clock& clock, const serv
   if (!bad.empty()) return bad.ToStatus();
   if (absl::Status s = Authorize(call.principal(), action, (*ids)[0]); !s.ok()) return s;
   const absl::Time now = clock.Now();
-  return Mutate(db, method, request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db, method, request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<store::ClinicSettings> clinic = store::GetClinicSettings(tx, (*ids)[0]);
     if (!clinic.ok()) return AboutField("name", clinic.status());
+    touched.Add((*ids)[0]);
     return AboutField("name", change(tx, *clinic, (*ids)[1], now));
   });
 }
@@ -60,9 +62,11 @@ absl::Status InventoryService::HandleReserveDose(const server::Call& call, const
   if (!bad.empty()) return bad.ToStatus();
   if (absl::Status s = Authorize(call.principal(), Action::kReserve, *clinic_id); !s.ok()) return s;
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "ReserveDose", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "ReserveDose", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<store::ClinicSettings> clinic = store::GetClinicSettings(tx, *clinic_id);
     if (!clinic.ok()) return AboutField("parent", clinic.status());
+    touched.Add(*clinic_id);
     if (absl::StatusOr<v1::Product> p = store::GetProduct(tx, *product_id); !p.ok()) return AboutField("product", p.status());
     if (*use_day < LocalDay(now, clinic->zone)) {
       return status::InvalidField("use_date", "already past in the clinic's time zone");

@@ -1,6 +1,7 @@
 #include "services/inventory/schema.h"
 
 #include "common/api/idempotency.h"
+#include "common/outbox/outbox.h"
 
 namespace clinic::inventory {
 namespace {
@@ -224,6 +225,20 @@ VALUES
    'ACTIVE_SUBSTANCE_NONE', 'PRODUCT_FORM_SWAB', 'piece', FALSE, '', 0, '', 0, 1795564800000000, 1795564800000000)
 ON CONFLICT DO NOTHING;
 )sql"},
+    // Staff alerts go to the notification service through the outbox (alert_store.h).
+    {.version = 5,
+     .name = "outbox",
+     .sqlite_sql = outbox::kOutboxSqliteSql,
+     .postgres_sql = outbox::kOutboxPostgresSql},
+    // Every stock write looks up the clinic's UNSERVED reservations (alert_store.h).
+    {.version = 6,
+     .name = "reservations_by_state",
+     .sql = "CREATE INDEX reservations_by_state ON reservations (clinic_id, state);"},
+    // The latest clinic-local day (days since 1970-01-01) a low-stock check of the clinic
+    // counted with: a check that read the clock earlier counts with it too (alert_store.cc).
+    {.version = 7,
+     .name = "reorder_levels_checked_day",
+     .sql = "ALTER TABLE reorder_levels ADD COLUMN checked_day BIGINT NOT NULL DEFAULT 0;"},
 };
 
 }  // namespace

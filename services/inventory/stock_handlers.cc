@@ -8,6 +8,7 @@
 #include "common/api/paging.h"
 #include "common/api/resource_name.h"
 #include "common/status/status.h"
+#include "services/inventory/alert_store.h"
 #include "services/inventory/catalogue_store.h"
 #include "services/inventory/domain/access.h"
 #include "services/inventory/domain/expiry.h"
@@ -69,9 +70,11 @@ absl::Status InventoryService::HandleReceiveStock(const server::Call& call, cons
   if (!bad.empty()) return bad.ToStatus();
   if (absl::Status s = Authorize(call.principal(), Action::kReceiveStock, *clinic_id); !s.ok()) return s;
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "ReceiveStock", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "ReceiveStock", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<store::ClinicSettings> clinic = store::GetClinicSettings(tx, *clinic_id);
     if (!clinic.ok()) return status::InvalidField("parent", "no such clinic");
+    touched.Add(*clinic_id);
     absl::StatusOr<v1::Product> product = store::GetProduct(tx, *product_id);
     if (!product.ok()) return status::InvalidField("product", "no such product");
     if (product->state() != v1::Product::STATE_ACTIVE) {
@@ -127,9 +130,11 @@ absl::Status InventoryService::HandleAdjustStock(const server::Call& call, const
   if (!bad.empty()) return bad.ToStatus();
   if (absl::Status s = Authorize(call.principal(), Action::kManageStock, *clinic_id); !s.ok()) return s;
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "AdjustStock", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "AdjustStock", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<store::ClinicSettings> clinic = ClinicOf(tx, *clinic_id, "parent");
     if (!clinic.ok()) return clinic.status();
+    touched.Add(*clinic_id);
     absl::StatusOr<std::optional<store::LotRow>> found = store::FindLot(tx, (*lot)[0], (*lot)[1]);
     if (!found.ok()) return found.status();
     if (!found->has_value()) return absl::NotFoundError("lot: no such lot");
@@ -285,7 +290,8 @@ absl::Status InventoryService::HandleRecallLot(const server::Call& call, const v
   CheckText(request.reference(), "reference", 100, false, bad);
   if (!bad.empty()) return bad.ToStatus();
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "RecallLot", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "RecallLot", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     // Blocks the lot everywhere at once: every pick checks (and locks) the lot row.
     absl::StatusOr<int64_t> recalled = tx.Execute(
         "UPDATE lots SET recalled = TRUE, recall_reason = $3, recall_reference = $4, recall_time_us = $5 "
@@ -296,6 +302,12 @@ absl::Status InventoryService::HandleRecallLot(const server::Call& call, const v
     if (!stored.ok()) return AboutField("name", stored.status());
     *response->mutable_lot() = *std::move(stored);
     if (*recalled == 0) return absl::OkStatus();  // recalled before: nothing more to move
+    // Every clinic holding the lot: a recall alert where it is on hand; the clinics'
+    // other alerts (low stock now that the lot is unusable, unserved reservations) are
+    // synced at the end.
+    absl::StatusOr<std::vector<std::string>> holders = store::RaiseRecallAlerts(tx, (*lot)[1], now);
+    if (!holders.ok()) return holders.status();
+    for (const std::string& clinic_id : *holders) touched.Add(clinic_id);
     absl::StatusOr<store::RepickResult> moved = store::RepickRecalledLot(tx, (*lot)[1], now);
     if (!moved.ok()) return moved.status();
     for (const std::string& name : moved->repicked) response->add_repicked_reservations(name);

@@ -60,11 +60,13 @@ absl::Status InventoryService::HandleTransferStock(const server::Call& call, con
   if (!bad.empty()) return bad.ToStatus();
   if (absl::Status s = Authorize(call.principal(), Action::kManageStock, *source); !s.ok()) return s;
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "TransferStock", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "TransferStock", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<store::ClinicSettings> from = store::GetClinicSettings(tx, *source);
     if (!from.ok()) return AboutField("transfer.source_clinic", from.status());
     absl::StatusOr<store::ClinicSettings> to = store::GetClinicSettings(tx, *destination);
     if (!to.ok()) return AboutField("transfer.destination_clinic", to.status());
+    touched.Add(*source);  // the destination's in-transit units are not available yet
     return store::ShipTransfer(tx, *from, *to, lines, transfer.note(), call.principal().subject, request.request_id(),
                                now, response);
   });
@@ -85,9 +87,11 @@ absl::Status InventoryService::HandleReceiveTransfer(const server::Call& call,
   }
   if (!bad.empty()) return bad.ToStatus();
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "ReceiveTransfer", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "ReceiveTransfer", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<v1::Transfer> transfer = TransferFor(tx, *id);
     if (!transfer.ok()) return transfer.status();
+    touched.Add(ClinicIdOf(transfer->destination_clinic()));
     if (absl::Status s =
             Authorize(call.principal(), Action::kReceiveStock, ClinicIdOf(transfer->destination_clinic()));
         !s.ok()) {
@@ -105,9 +109,11 @@ absl::Status InventoryService::HandleCancelTransfer(const server::Call& call, co
   std::optional<std::string> id = api::ParseId("transfers/{transfer}", request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
   const absl::Time now = clock_.Now();
-  return Mutate(db_, "CancelTransfer", request, now, response, [&](sql::Transaction& tx) -> absl::Status {
+  return MutateStock(db_, "CancelTransfer", request, now, response,
+                     [&](sql::Transaction& tx, TouchedClinics& touched) -> absl::Status {
     absl::StatusOr<v1::Transfer> transfer = TransferFor(tx, *id);
     if (!transfer.ok()) return transfer.status();
+    touched.Add(ClinicIdOf(transfer->source_clinic()));
     if (absl::Status s = Authorize(call.principal(), Action::kManageStock, ClinicIdOf(transfer->source_clinic()));
         !s.ok()) {
       return s;

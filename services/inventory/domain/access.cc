@@ -46,6 +46,8 @@ bool Allowed(const auth::Principal& p, Action action, std::string_view clinic_id
     case Action::kListRecipients:
       return admin || p.role == Role::kClinician || IsService(p, kSchedulingService) ||
              IsService(p, kPatientService);
+    case Action::kReadAlerts:
+      return admin || StaffOf(p, clinic_id);
   }
   return false;
 }

@@ -16,6 +16,7 @@
 //   kRecall           | network_admin
 //   kListRecipients   | network_admin, clinician (any clinic), the scheduling and patient
 //                     | services
+//   kReadAlerts       | staff of the clinic, network_admin
 //
 // "Staff of the clinic" means one of the clinic roles (reception, practitioner,
 // clinician, clinic_manager) whose token's clinic is that clinic. A clinic of "-" (every
@@ -40,6 +41,7 @@ enum class Action {
   kConsume,
   kRecall,
   kListRecipients,
+  kReadAlerts,
 };
 
 // The service identities (token subjects with role "service") the table names.

@@ -40,7 +40,7 @@ constexpr Caller kAllCallers[] = {Caller::kReception,         Caller::kPractitio
 constexpr Action kAllActions[] = {Action::kReadCatalogue, Action::kManageCatalogue, Action::kReadClinic,
                                   Action::kConfigureClinic, Action::kManageStock,   Action::kReceiveStock,
                                   Action::kReserve,       Action::kConsume,         Action::kRecall,
-                                  Action::kListRecipients};
+                                  Action::kListRecipients, Action::kReadAlerts};
 
 const char* Name(Caller caller) {
   switch (caller) {
@@ -69,6 +69,7 @@ const char* Name(Action action) {
     case Action::kConsume: return "Consume";
     case Action::kRecall: return "Recall";
     case Action::kListRecipients: return "ListRecipients";
+    case Action::kReadAlerts: return "ReadAlerts";
   }
   return "?";
 }
@@ -211,6 +212,16 @@ constexpr Row kTable[] = {
     {Action::kListRecipients, Caller::kSchedulingService, "YYY"},
     {Action::kListRecipients, Caller::kPatientService, "YYY"},
     {Action::kListRecipients, Caller::kNotificationService, "NNN"},
+    // kReadAlerts: staff of the clinic, network_admin.
+    {Action::kReadAlerts, Caller::kReception, "YNN"},
+    {Action::kReadAlerts, Caller::kPractitioner, "YNN"},
+    {Action::kReadAlerts, Caller::kClinician, "YNN"},
+    {Action::kReadAlerts, Caller::kClinicManager, "YNN"},
+    {Action::kReadAlerts, Caller::kNetworkAdmin, "YYY"},
+    {Action::kReadAlerts, Caller::kDpo, "NNN"},
+    {Action::kReadAlerts, Caller::kSchedulingService, "NNN"},
+    {Action::kReadAlerts, Caller::kPatientService, "NNN"},
+    {Action::kReadAlerts, Caller::kNotificationService, "NNN"},
 };
 
 TEST(AccessTableTest, CoversEveryActionAndCallerOnce) {
