@@ -326,7 +326,8 @@ Transition ReminderDeliverer::RetryOrGiveUp(const store::StoredReminder& s, std:
     t.state = v1::REMINDER_STATE_SCHEDULED;
     const absl::Duration delay = domain::RetryDelay(attempts, options_.initial_retry, options_.max_retry);
     absl::BitGen random;
-    t.next_attempt_time = now + delay * absl::Uniform(random, 0.5, 1.0);
+    // Whole microseconds, as stored: the time answered is the time the row says.
+    t.next_attempt_time = absl::FromUnixMicros(absl::ToUnixMicros(now + delay * absl::Uniform(random, 0.5, 1.0)));
   }
   return t;
 }
