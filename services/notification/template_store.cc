@@ -113,6 +113,11 @@ absl::Status InsertTemplate(sql::Transaction& tx, const std::string& template_id
        static_cast<int64_t>(stored.state()), absl::ToUnixMicros(now)});
   if (!inserted.ok()) return inserted.status();
   if (*inserted == 0) {
+    // The id is taken, or (a concurrent create) an ACTIVE template for the kind, channel
+    // and language now exists: name whichever is there.
+    if (stored.state() == v1::Template::STATE_ACTIVE) {
+      if (absl::Status s = ActiveExists(tx, stored, template_id); !s.ok()) return s;
+    }
     return status::AlreadyExists("clinic.notification.v1.Template", "templates/" + template_id,
                                  "a template with this id exists");
   }
