@@ -23,6 +23,7 @@
 #include "common/server/server.h"
 #include "common/service/dependencies.h"
 #include "services/notification/file_sink_sender.h"
+#include "services/notification/housekeeper.h"
 #include "services/notification/metrics.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/patient_contact_directory.h"
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
 
   server::CallRunner calls(*runtime->verifier);
   notification::NotificationService service(calls, *db, clock, queue, metrics);
+  notification::Housekeeper housekeeper(*db, clock);
   server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.notification.v1.NotificationService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });

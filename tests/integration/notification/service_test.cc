@@ -29,6 +29,7 @@
 #include "nlohmann/json.hpp"
 #include "services/notification/contact_directory.h"
 #include "services/notification/file_sink_sender.h"
+#include "services/notification/housekeeper.h"
 #include "services/notification/metrics.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/queue_port.h"
@@ -461,6 +462,19 @@ TEST_P(NotificationServiceTest, ScheduleIsAuthorisedByClinic) {
   EXPECT_THAT(Rpc(&Stub::GetReminder, leeds, get, &out), StatusIs(absl::StatusCode::kPermissionDenied));
   get.set_name("reminders/nope");
   EXPECT_THAT(Rpc(&Stub::GetReminder, admin_, get, &out), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(NotificationServiceTest, RequestIdsAreForgottenAfterTheRetention) {
+  const v1::ScheduleReminderRequest request = DoseRequest();
+  const v1::Reminder first = Schedule(request);
+  Housekeeper housekeeper(*db_, clock_, {.interval = absl::Hours(1000)});
+  housekeeper.RunOnce();
+  EXPECT_EQ(Schedule(request).name(), first.name());  // still remembered
+  clock_.Advance(absl::Hours(24 * 9));
+  housekeeper.RunOnce();
+  // Forgotten: the call runs again, and meets the first reminder's dedupe key.
+  v1::Reminder out;
+  EXPECT_THAT(Rpc(&Stub::ScheduleReminder, scheduling_, request, &out), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 // --- Cancel and reschedule ---
