@@ -54,7 +54,10 @@ pids+=($!)
 
 for i in "${!services[@]}"; do
   name=${services[$i]}
-  "$build/services/$name/${name}_service" \
+  extra=()
+  # Notification: reminders go to a file sink in the state folder; contacts come from patient.
+  [[ $name == notification ]] && extra=(--sink_path="$state/notification-sink.jsonl" --patient_address="127.0.0.1:$base_port")
+  "$build/services/$name/${name}_service" "${extra[@]}" \
     --address=127.0.0.1 --port=$((base_port + i)) \
     --metrics_address=127.0.0.1 --metrics_port=$((metrics_base + i)) \
     --database_url="sqlite://$state/$name.db" \

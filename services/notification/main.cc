@@ -1,25 +1,187 @@
 // The notification service's composition root: configuration, dependencies, server.
+//
+// Sending flags (each also CLINIC_<NAME>):
+//   --sender=file|webhook   --sink_path --sink_fsync
+//   --webhook_url --webhook_timeout --webhook_max_attempts --webhook_token_file
+//   --patient_address --peer_token_file --peer_tls_ca_file --peer_tls_cert_file --peer_tls_key_file
+//   --delivery_max_attempts --delivery_initial_retry --delivery_max_retry
+#include <fstream>
 #include <memory>
+#include <sstream>
+#include <string>
 
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "common/clock/clock.h"
 #include "common/config/flags.h"
+#include "common/log/log.h"
+#include "common/peer/channel.h"
+#include "common/peer/peer_call.h"
+#include "common/peer/token_source.h"
 #include "common/server/runtime.h"
 #include "common/server/server.h"
 #include "common/service/dependencies.h"
+#include "services/notification/file_sink_sender.h"
+#include "services/notification/housekeeper.h"
+#include "services/notification/metrics.h"
 #include "services/notification/notification_service.h"
+#include "services/notification/patient_contact_directory.h"
+#include "services/notification/queue_port.h"
+#include "services/notification/reminder_deliverer.h"
 #include "services/notification/schema.h"
+#include "services/notification/webhook_sender.h"
+
+ABSL_FLAG(std::string, sender, "file", "How reminders leave: 'file' (JSON lines in --sink_path) or 'webhook'.");
+ABSL_FLAG(std::string, sink_path, "notification-sink.jsonl",
+          "The file sink: one JSON line per message sent (holds addresses: development and tests only).");
+ABSL_FLAG(bool, sink_fsync, false, "fsync the file sink after every message.");
+ABSL_FLAG(std::string, webhook_url, "", "The provider gateway messages are POSTed to (--sender=webhook).");
+ABSL_FLAG(absl::Duration, webhook_timeout, absl::Seconds(5), "Timeout of each webhook request.");
+ABSL_FLAG(int, webhook_max_attempts, 3, "Webhook requests per message before the send counts as failed.");
+ABSL_FLAG(std::string, webhook_token_file, "", "File holding a bearer token for the webhook (optional).");
+ABSL_FLAG(std::string, patient_address, "", "The patient service (contact lookup at send time), e.g. patient:50051.");
+ABSL_FLAG(std::string, peer_token_file, "",
+          "File holding this service's bearer token for peer calls; default: minted with --jwt_hs256_key_file.");
+ABSL_FLAG(std::string, peer_tls_ca_file, "", "CA (PEM) of the peers' certificates: enables TLS to peers.");
+ABSL_FLAG(std::string, peer_tls_cert_file, "", "Client certificate (PEM) for mTLS to peers.");
+ABSL_FLAG(std::string, peer_tls_key_file, "", "Client key (PEM) for mTLS to peers.");
+ABSL_FLAG(int, delivery_max_attempts, 8, "Retryable delivery failures of a reminder before it is DEAD.");
+ABSL_FLAG(absl::Duration, delivery_initial_retry, absl::Seconds(30), "Wait after a reminder's first retryable failure.");
+ABSL_FLAG(absl::Duration, delivery_max_retry, absl::Minutes(30), "Longest wait between a reminder's attempts.");
+
+ABSL_DECLARE_FLAG(std::string, jwt_hs256_key_file);
+ABSL_DECLARE_FLAG(std::string, jwt_issuer);
+ABSL_DECLARE_FLAG(std::string, jwt_audience);
+
+namespace clinic::notification {
+namespace {
+
+// Stands in for the Redis queue until it is wired in: every change is refused, so the
+// handlers count it and the reminders wait in the database for the reconcile.
+class UnwiredQueue final : public QueuePort {
+ public:
+  absl::Status Enqueue(std::string_view reminder_id, absl::Time) override {
+    log::Warn("no reminder queue configured; reminder left for the reconcile", {{"reminder_id", reminder_id}});
+    return absl::UnavailableError("no reminder queue");
+  }
+  absl::Status Remove(std::string_view reminder_id) override {
+    log::Warn("no reminder queue configured; removal left for the reconcile", {{"reminder_id", reminder_id}});
+    return absl::UnavailableError("no reminder queue");
+  }
+};
+
+// Without --patient_address every contact lookup is UNAVAILABLE (sends retry, then die).
+class NoContactDirectory final : public ContactDirectory {
+ public:
+  absl::StatusOr<domain::PatientContact> Lookup(std::string_view, type::v1::ContactChannel,
+                                                std::string_view) override {
+    return absl::UnavailableError("no --patient_address configured");
+  }
+};
+
+// Under --insecure_dev_auth without a key: peer calls carry no token.
+class NoTokenSource final : public peer::TokenSource {
+ public:
+  absl::StatusOr<std::string> Token() override { return std::string(); }
+};
+
+std::string ReadSecret(const std::string& flag, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) config::FailSetting(flag, "cannot read the file");
+  std::string secret(absl::StripAsciiWhitespace(text.str()));
+  if (secret.empty()) config::FailSetting(flag, "the file is empty");
+  return secret;
+}
+
+std::unique_ptr<peer::TokenSource> TokenSourceFromFlags(const Clock& clock) {
+  if (!absl::GetFlag(FLAGS_peer_token_file).empty()) {
+    absl::StatusOr<std::unique_ptr<peer::TokenSource>> file = peer::NewFileTokenSource(absl::GetFlag(FLAGS_peer_token_file));
+    config::CheckSetting("peer_token_file", file.status());
+    return *std::move(file);
+  }
+  if (absl::GetFlag(FLAGS_jwt_hs256_key_file).empty()) return std::make_unique<NoTokenSource>();
+  peer::Hs256TokenOptions options;
+  options.key_file = absl::GetFlag(FLAGS_jwt_hs256_key_file);
+  options.service_name = "notification";
+  options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
+  options.audience = absl::GetFlag(FLAGS_jwt_audience);
+  absl::StatusOr<std::unique_ptr<peer::TokenSource>> minted = peer::NewHs256TokenSource(options, clock);
+  config::CheckSetting("jwt_hs256_key_file", minted.status());
+  return *std::move(minted);
+}
+
+std::unique_ptr<Sender> SenderFromFlags(const Clock& clock) {
+  const std::string kind = absl::GetFlag(FLAGS_sender);
+  if (kind == "file") {
+    absl::StatusOr<std::unique_ptr<FileSinkSender>> sink =
+        FileSinkSender::Open(absl::GetFlag(FLAGS_sink_path), clock, {.fsync = absl::GetFlag(FLAGS_sink_fsync)});
+    config::CheckSetting("sink_path", sink.status());
+    return *std::move(sink);
+  }
+  if (kind != "webhook") config::FailSetting("sender", "must be 'file' or 'webhook'");
+  WebhookSender::Options options;
+  options.url = absl::GetFlag(FLAGS_webhook_url);
+  options.timeout = absl::GetFlag(FLAGS_webhook_timeout);
+  options.max_attempts = absl::GetFlag(FLAGS_webhook_max_attempts);
+  if (!absl::GetFlag(FLAGS_webhook_token_file).empty()) {
+    options.bearer_token = ReadSecret("webhook_token_file", absl::GetFlag(FLAGS_webhook_token_file));
+  }
+  absl::StatusOr<std::unique_ptr<WebhookSender>> webhook = WebhookSender::Create(std::move(options));
+  config::CheckSetting("webhook_url", webhook.status());
+  return *std::move(webhook);
+}
+
+}  // namespace
+}  // namespace clinic::notification
 
 int main(int argc, char** argv) {
-  clinic::server::BlockShutdownSignals();
-  clinic::config::ParseFlags(argc, argv, "The notification service: reminders queued in Redis and sent by SMS or email with consent.");
-  auto runtime = clinic::server::RuntimeFromFlags("notification");
-  std::unique_ptr<clinic::sql::Database> db = clinic::service::OpenDatabaseFromFlags(clinic::notification::Migrations());
+  using namespace clinic;  // NOLINT: the composition root names every layer
+  server::BlockShutdownSignals();
+  config::ParseFlags(argc, argv, "The notification service: reminders queued in Redis and sent by SMS or email with consent.");
+  auto runtime = server::RuntimeFromFlags("notification");
+  std::unique_ptr<sql::Database> db = service::OpenDatabaseFromFlags(notification::Migrations());
   // Redis is optional at run time (the service fails open), so it is not a readiness check.
-  std::unique_ptr<clinic::redis::Client> redis = clinic::service::OpenRedisFromFlags();
+  std::unique_ptr<redis::Client> redis = service::OpenRedisFromFlags();
 
-  clinic::server::CallRunner calls(*runtime->verifier);
-  clinic::notification::NotificationService service(calls);
-  clinic::server::Server server(runtime->options, runtime->registry);
+  SystemClock clock;
+  notification::NotificationMetrics metrics(runtime->registry);
+  peer::ClientMetrics client_metrics(runtime->registry);
+  std::unique_ptr<peer::TokenSource> tokens = notification::TokenSourceFromFlags(clock);
+  std::unique_ptr<notification::ContactDirectory> contacts;
+  if (absl::GetFlag(FLAGS_patient_address).empty()) {
+    log::Warn("no --patient_address: patient reminders cannot be sent");
+    contacts = std::make_unique<notification::NoContactDirectory>();
+  } else {
+    peer::ChannelOptions channel_options;
+    channel_options.name = "patient";
+    channel_options.address = absl::GetFlag(FLAGS_patient_address);
+    channel_options.tls_ca_file = absl::GetFlag(FLAGS_peer_tls_ca_file);
+    channel_options.tls_cert_file = absl::GetFlag(FLAGS_peer_tls_cert_file);
+    channel_options.tls_key_file = absl::GetFlag(FLAGS_peer_tls_key_file);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = peer::NewChannel(channel_options);
+    config::CheckSetting("patient_address", channel.status());
+    contacts = std::make_unique<notification::PatientContactDirectory>(*channel, *tokens, &client_metrics);
+  }
+  std::unique_ptr<notification::Sender> sender = notification::SenderFromFlags(clock);
+  notification::ReminderDeliverer::Options delivery;
+  delivery.max_attempts = absl::GetFlag(FLAGS_delivery_max_attempts);
+  delivery.initial_retry = absl::GetFlag(FLAGS_delivery_initial_retry);
+  delivery.max_retry = absl::GetFlag(FLAGS_delivery_max_retry);
+  if (delivery.max_attempts < 1) config::FailSetting("delivery_max_attempts", "must be at least 1");
+  // The dispatcher (services/notification/queue/) calls it for each claimed job.
+  notification::ReminderDeliverer deliverer(*db, clock, *contacts, *sender, metrics, delivery);
+
+  // The Redis queue and its dispatcher plug in here, in place of UnwiredQueue.
+  notification::UnwiredQueue queue;
+
+  server::CallRunner calls(*runtime->verifier);
+  notification::NotificationService service(calls, *db, clock, queue, metrics);
+  notification::Housekeeper housekeeper(*db, clock);
+  server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.notification.v1.NotificationService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });
-  return clinic::server::ServeUntilShutdown(server);
+  return server::ServeUntilShutdown(server);
 }

@@ -33,7 +33,7 @@ SERVICES = {
     "echo": ("clinic.echo.v1.EchoService", "Echo"),
 }
 # Services whose RPC above is implemented (the others answer UNIMPLEMENTED so far).
-IMPLEMENTED = {"inventory", "patient"}
+IMPLEMENTED = {"inventory", "patient", "notification"}
 
 
 def binary(name):
@@ -50,6 +50,8 @@ class Proc:
                 "--metrics_port=0", "--jwt_hs256_key_file=" + key, "--shutdown_delay=0.3s"]
         if name != "echo":
             args += ["--database_url=sqlite://%s/%s.db" % (state, name), "--redis_url=" + redis_url]
+        if name == "notification":
+            args += ["--sink_path=%s/notification-sink.jsonl" % state]
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         self.address, self.metrics_port = self._wait_listening()
@@ -148,11 +150,13 @@ class NetworkTest(unittest.TestCase):
             if name == "echo":
                 continue
             with self.subTest(service=name):
-                if name == "patient":
-                    # An empty GetPatient request: the handler ran and refuses the missing name.
+                if name in ("patient", "notification"):
+                    # An empty GetPatient / GetReminder request: the handler ran and names
+                    # the missing field.
                     with self.assertRaises(grpc.RpcError) as caught:
                         raw_call(self.procs[name].address, "/%s/%s" % (service, method), self.token)
                     self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                    self.assertIn("name", caught.exception.details())
                     continue
                 if name in IMPLEMENTED:
                     # An empty ListProducts request: the standard catalogue, not empty.

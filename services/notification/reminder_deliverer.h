@@ -1,0 +1,102 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/sql/database.h"
+#include "services/notification/contact_directory.h"
+#include "services/notification/deliverer.h"
+#include "services/notification/metrics.h"
+#include "services/notification/reminder_store.h"
+#include "services/notification/sender.h"
+
+namespace clinic::notification {
+
+// Sends one reminder, by the contract's rules, and records the outcome in its row:
+//   - final (SENT, SKIPPED, EXPIRED, FAILED, CANCELLED) or DEAD, or no such reminder:
+//     nothing to do (kDone);
+//   - SCHEDULED but due later (rescheduled since it was queued): kRetryAt its due time;
+//   - at or after expire_time, or an appointment reminder at or after the appointment:
+//     EXPIRED (or CANCELLED when a cancel is pending);
+//   - its dedupe key already sent by another reminder: SKIPPED (DUPLICATE);
+//   - inside the clinic's quiet hours: a DEFERRED_QUIET_HOURS attempt, kRetryAt their end
+//     (EXPIRED if that is too late);
+//   - the recipients: for a patient, the ContactDirectory's channel, address, consent
+//     and language (SKIPPED with NO_CONSENT, OPTED_OUT, NO_ADDRESS, PATIENT_ERASED,
+//     PATIENT_NOT_FOUND; the directory unavailable: a retry); for a staff alert the
+//     clinic's staff contacts with the role (SKIPPED NO_STAFF_CONTACT);
+//   - the ACTIVE template per channel and language with fallback (SKIPPED NO_TEMPLATE),
+//     rendered with the reminder's parameters (a parameter missing: FAILED
+//     "TEMPLATE_PARAMETER_MISSING");
+//   - then it claims the dedupe key and marks the reminder SENDING, sends through the
+//     Sender with an idempotency key derived from the reminder id and dedupe key, and
+//     records SENT (kDone), a retry (SCHEDULED, exponential backoff with jitter:
+//     kRetryAt), DEAD after `max_attempts` retryable failures (kDead), or FAILED for a
+//     permanent error. A cancel that arrived while sending makes a failed send
+//     CANCELLED.
+// At most once: the idempotency key is the same on every attempt, so a job delivered
+// twice (a crash between the send and its record) reaches the sink once; the dedupe
+// key's claim keeps two reminders with one key from both sending.
+//
+// Every change is a version-checked transaction: a reminder changed meanwhile (cancel,
+// reschedule, another worker) is read again and decided again. A database error ends
+// the call with kRetryAt a short delay. Thread-safe; `db`, `clock`, `contacts`, `sender`
+// and `metrics` must outlive it.
+class ReminderDeliverer final : public Deliverer {
+ public:
+  struct Options {
+    // Retryable failures (counted in the row's attempt_count) before DEAD.
+    int max_attempts = 8;
+    // The wait after the n-th retryable failure: initial_retry * 2^(n-1), at most
+    // max_retry, times a random factor in [0.5, 1].
+    absl::Duration initial_retry = absl::Seconds(30);
+    absl::Duration max_retry = absl::Minutes(30);
+    // The wait after a database error.
+    absl::Duration database_retry = absl::Seconds(5);
+  };
+
+  ReminderDeliverer(sql::Database& db, const Clock& clock, ContactDirectory& contacts, Sender& sender,
+                    NotificationMetrics& metrics, Options options);
+
+  // `attempt` (the dispatcher's count) is only logged: attempts are counted in the row,
+  // where RetryDeadLetter resets them.
+  DeliveryOutcome Deliver(std::string_view reminder_id, int attempt) override;
+
+ private:
+  // One try: read, decide, and (send and) record. ABORTED when the reminder changed
+  // meanwhile (the caller tries again); other errors are the database's.
+  absl::StatusOr<DeliveryOutcome> Round(std::string_view reminder_id, absl::Time start);
+  // Resolves the recipients, templates and texts into `messages`; or returns the
+  // transition that ends the attempt without sending.
+  absl::StatusOr<std::optional<store::Transition>> Plan(const store::StoredReminder& s, absl::Time start,
+                                                        std::vector<OutgoingMessage>* messages);
+  // What follows a retryable failure: a retry, DEAD after the last attempt, or
+  // CANCELLED when a cancel is pending.
+  store::Transition RetryOrGiveUp(const store::StoredReminder& s, std::string_view error_code,
+                                  type::v1::ContactChannel channel, absl::Time start) const;
+  // What follows the sends of one attempt.
+  store::Transition AfterSend(const store::StoredReminder& s, type::v1::ContactChannel delivered,
+                              const std::string& retryable_error, const std::string& permanent_error,
+                              absl::Time start) const;
+  // Applies `t` to the reminder read as `s` and reports it (log, metrics).
+  absl::StatusOr<DeliveryOutcome> Finish(const store::StoredReminder& s, const store::Transition& t);
+  DeliveryOutcome Report(const store::StoredReminder& s, const store::Transition& t);
+
+  sql::Database& db_;
+  const Clock& clock_;
+  ContactDirectory& contacts_;
+  Sender& sender_;
+  NotificationMetrics& metrics_;
+  const Options options_;
+};
+
+// The key a message is sent under: the same on every attempt, different for any other
+// reminder, dedupe key or staff contact. Printable ASCII.
+std::string IdempotencyKey(std::string_view reminder_id, std::string_view dedupe_key, std::string_view contact_id);
+
+}  // namespace clinic::notification
