@@ -164,7 +164,7 @@ void Dispatcher::Deliver(const Claim& claim) {
   metrics::Counter* counter = nullptr;
   switch (outcome.kind()) {
     case DeliveryOutcome::Kind::kDone:
-      held = UpdateClaim([&] { return queue_.Ack(claim); });
+      held = UpdateClaim([&] { return queue_.Ack(claim, clock_.Now()); });
       counter = metrics_->done;
       break;
     case DeliveryOutcome::Kind::kRetry:
@@ -306,13 +306,14 @@ absl::StatusOr<int64_t> Dispatcher::Reconcile() {
     NoteRedisFailure("reconcile", marked);
     return marked;
   }
+  const absl::Time listed_at = clock_.Now();
   int64_t added = 0;
   absl::Status redis_status;
   std::vector<ScheduledReminder> batch;
   batch.reserve(kReconcileBatch);
   const auto flush = [&] {
     if (batch.empty() || !redis_status.ok()) return;
-    absl::StatusOr<int64_t> n = queue_.EnsureQueued(batch);
+    absl::StatusOr<int64_t> n = queue_.EnsureQueued(batch, listed_at);
     batch.clear();
     if (!n.ok()) {
       redis_status = n.status();

@@ -120,6 +120,9 @@ class Dispatcher {
   // ids re-added to the queue. Thread-safe, also while the dispatcher runs.
   absl::StatusOr<int64_t> Reconcile();
 
+  // Whether Stop() has been called (the service is draining).
+  bool stopping() const { return Stopping(); }
+
   // Whether the last Redis call of any loop succeeded.
   bool redis_healthy() const;
   DispatcherHealth health() const;

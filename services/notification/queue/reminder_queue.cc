@@ -16,11 +16,13 @@ namespace {
 
 // Every script gets the same KEYS, in this order, so that each declares every key it
 // may touch (required by Redis Cluster):
-//   KEYS[1] due, KEYS[2] inflight, KEYS[3] dead, KEYS[4] attempts, KEYS[5] claims.
+//   KEYS[1] due, KEYS[2] inflight, KEYS[3] dead, KEYS[4] attempts, KEYS[5] claims,
+//   KEYS[6] finished.
 
 // ARGV: id, due_ms.
 constexpr char kEnqueueLua[] = R"lua(
 local id = ARGV[1]
+redis.call('ZREM', KEYS[6], id)
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZREM', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
@@ -29,12 +31,13 @@ redis.call('ZADD', KEYS[1], ARGV[2], id)
 return 1
 )lua";
 
-// ARGV: id.
+// ARGV: id, now_ms.
 constexpr char kRemoveLua[] = R"lua(
 local id = ARGV[1]
 local n = redis.call('ZREM', KEYS[1], id) + redis.call('ZREM', KEYS[2], id) + redis.call('ZREM', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
 redis.call('HDEL', KEYS[5], id)
+redis.call('ZADD', KEYS[6], ARGV[2], id)
 return n
 )lua";
 
@@ -60,8 +63,8 @@ end
 return out
 )lua";
 
-// ARGV: id, token. A claim that was reaped but not claimed again is still the latest
-// claim: the id then sits in the due set, hence the ZREM there too.
+// ARGV: id, token, now_ms. A claim that was reaped but not claimed again is still the
+// latest claim: the id then sits in the due set, hence the ZREM there too.
 constexpr char kAckLua[] = R"lua(
 local id = ARGV[1]
 if redis.call('HGET', KEYS[5], id) ~= ARGV[2] then return 0 end
@@ -69,6 +72,7 @@ redis.call('ZREM', KEYS[1], id)
 redis.call('ZREM', KEYS[2], id)
 redis.call('HDEL', KEYS[4], id)
 redis.call('HDEL', KEYS[5], id)
+redis.call('ZADD', KEYS[6], ARGV[3], id)
 return 1
 )lua";
 
@@ -112,9 +116,11 @@ end
 return n
 )lua";
 
-// ARGV: now_ms, max. The claim token stays: the late worker's Ack still counts until
-// someone claims the id again.
+// ARGV: now_ms, max, forget_finished_before_ms. The claim token stays: the late
+// worker's Ack still counts until someone claims the id again. Also forgets old
+// finished marks.
 constexpr char kReapLua[] = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. ARGV[3])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[2], id)
@@ -123,13 +129,18 @@ end
 return #ids
 )lua";
 
-// ARGV: pairs id, due_ms. Returns how many were added.
+// ARGV: listed_at_ms, then pairs id, due_ms. Returns how many were added. An id
+// finished (acked or removed) at or after listed_at is skipped: the database was read
+// before it finished.
 constexpr char kEnsureQueuedLua[] = R"lua(
 local n = 0
-for i = 1, #ARGV, 2 do
+local listed_at = ARGV[1] == '+inf' and math.huge or tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
   local id = ARGV[i]
+  local finished = redis.call('ZSCORE', KEYS[6], id)
   if not redis.call('ZSCORE', KEYS[1], id) and not redis.call('ZSCORE', KEYS[2], id)
-      and not redis.call('ZSCORE', KEYS[3], id) then
+      and not redis.call('ZSCORE', KEYS[3], id)
+      and not (finished and tonumber(finished) >= listed_at) then
     redis.call('ZADD', KEYS[1], ARGV[i + 1], id)
     n = n + 1
   end
@@ -144,7 +155,12 @@ constexpr size_t kEnsureQueuedBatch = 500;
 // Debian's Abseil has its own string_view type.
 absl::string_view AbslView(std::string_view text) { return absl::string_view(text.data(), text.size()); }
 
-std::string Millis(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
+// A score: Unix milliseconds; the infinities as Redis spells them.
+std::string Millis(absl::Time t) {
+  if (t == absl::InfiniteFuture()) return "+inf";
+  if (t == absl::InfinitePast()) return "-inf";
+  return absl::StrCat(absl::ToUnixMillis(t));
+}
 
 absl::Status Malformed(std::string_view what) {
   return absl::InternalError(absl::StrCat("redis: unexpected reply to ", AbslView(what)));
@@ -174,8 +190,9 @@ ReminderQueue::ReminderQueue(redis::Client& client, std::string key_prefix)
       dead_key_(prefix_ + ":dead"),
       attempts_key_(prefix_ + ":attempts"),
       claims_key_(prefix_ + ":claims"),
+      finished_key_(prefix_ + ":finished"),
       marker_key_(prefix_ + ":marker"),
-      keys_{due_key_, inflight_key_, dead_key_, attempts_key_, claims_key_},
+      keys_{due_key_, inflight_key_, dead_key_, attempts_key_, claims_key_, finished_key_},
       enqueue_(kEnqueueLua),
       remove_(kRemoveLua),
       claim_(kClaimLua),
@@ -191,8 +208,9 @@ absl::Status ReminderQueue::Enqueue(std::string_view reminder_id, absl::Time due
   return IntegerReply(client_.RunScript(enqueue_, keys_, {reminder_id, due_ms}), "enqueue").status();
 }
 
-absl::Status ReminderQueue::Remove(std::string_view reminder_id) {
-  return IntegerReply(client_.RunScript(remove_, keys_, {reminder_id}), "remove").status();
+absl::Status ReminderQueue::Remove(std::string_view reminder_id, absl::Time now) {
+  const std::string now_ms = Millis(now);
+  return IntegerReply(client_.RunScript(remove_, keys_, {reminder_id, now_ms}), "remove").status();
 }
 
 absl::StatusOr<std::vector<Claim>> ReminderQueue::ClaimDue(absl::Time now, int max,
@@ -236,7 +254,9 @@ absl::StatusOr<bool> ReminderQueue::Finish(const redis::Script& script, const Cl
   return *done == 1;
 }
 
-absl::StatusOr<bool> ReminderQueue::Ack(const Claim& claim) { return Finish(ack_, claim, "", ""); }
+absl::StatusOr<bool> ReminderQueue::Ack(const Claim& claim, absl::Time now) {
+  return Finish(ack_, claim, Millis(now), "");
+}
 
 absl::StatusOr<bool> ReminderQueue::Retry(const Claim& claim, absl::Time next_due, bool count_attempt) {
   return Finish(retry_, claim, Millis(next_due), count_attempt ? "1" : "0");
@@ -264,18 +284,23 @@ absl::StatusOr<int64_t> ReminderQueue::Release(absl::Span<const Claim> claims, a
 absl::StatusOr<int64_t> ReminderQueue::Reap(absl::Time now, int max) {
   const std::string now_ms = Millis(now);
   const std::string max_text = absl::StrCat(max);
-  return IntegerReply(client_.RunScript(reap_, keys_, {now_ms, max_text}), "reap");
+  const std::string forget_ms = Millis(now - kFinishedRetention);
+  return IntegerReply(client_.RunScript(reap_, keys_, {now_ms, max_text, forget_ms}), "reap");
 }
 
-absl::StatusOr<bool> ReminderQueue::EnsureQueued(std::string_view reminder_id, absl::Time due) {
+absl::StatusOr<bool> ReminderQueue::EnsureQueued(std::string_view reminder_id, absl::Time due,
+                                                 absl::Time listed_at) {
+  const std::string listed_ms = Millis(listed_at);
   const std::string due_ms = Millis(due);
-  absl::StatusOr<int64_t> added =
-      IntegerReply(client_.RunScript(ensure_queued_, keys_, {reminder_id, due_ms}), "ensure queued");
+  absl::StatusOr<int64_t> added = IntegerReply(
+      client_.RunScript(ensure_queued_, keys_, {listed_ms, reminder_id, due_ms}), "ensure queued");
   if (!added.ok()) return added.status();
   return *added == 1;
 }
 
-absl::StatusOr<int64_t> ReminderQueue::EnsureQueued(absl::Span<const ScheduledReminder> reminders) {
+absl::StatusOr<int64_t> ReminderQueue::EnsureQueued(absl::Span<const ScheduledReminder> reminders,
+                                                    absl::Time listed_at) {
+  const std::string listed_ms = Millis(listed_at);
   int64_t added = 0;
   std::vector<std::string> dues;
   std::vector<std::string_view> args;
@@ -283,6 +308,7 @@ absl::StatusOr<int64_t> ReminderQueue::EnsureQueued(absl::Span<const ScheduledRe
     const absl::Span<const ScheduledReminder> batch = reminders.subspan(start, kEnsureQueuedBatch);
     dues.clear();
     args.clear();
+    args.push_back(listed_ms);
     for (const ScheduledReminder& reminder : batch) dues.push_back(Millis(reminder.due));
     for (size_t i = 0; i < batch.size(); ++i) {
       args.push_back(batch[i].id);

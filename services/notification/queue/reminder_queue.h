@@ -10,6 +10,9 @@
 //   <prefix>:dead      zset  id -> when it was dead-lettered (Unix ms)
 //   <prefix>:attempts  hash  id -> claims so far (a release does not count)
 //   <prefix>:claims    hash  id -> token of the id's latest claim
+//   <prefix>:finished  zset  id -> when it was acked or removed (Unix ms), kept for
+//                      kFinishedRetention, so that a reconcile that read the database
+//                      before the id finished does not queue it again
 //   <prefix>:marker    string set by MarkReconciled(); its absence means Redis lost
 //                      its data (restart without persistence, flush, eviction)
 // An id is in at most one of due / inflight / dead.
@@ -69,6 +72,10 @@ struct QueueCounts {
   int64_t dead = 0;       // dead letters
 };
 
+// How long finished marks are kept (forgotten by Reap). A reconcile pass that takes
+// longer may queue an id finished meanwhile once more (a harmless extra delivery).
+inline constexpr absl::Duration kFinishedRetention = absl::Hours(1);
+
 class ReminderQueue {
  public:
   // `client` must outlive the queue. `key_prefix` should contain a hash tag ("{…}") so
@@ -79,21 +86,22 @@ class ReminderQueue {
 
   // Schedules `reminder_id` at `due`: adds it to the due set or moves it there (from
   // in-flight or dead too), as a fresh schedule: its attempt count restarts and any
-  // outstanding claim on it is void. For ScheduleReminder, RescheduleReminder and
-  // RetryDeadLetter.
+  // outstanding claim on it is void; a finished mark is cleared. For ScheduleReminder,
+  // RescheduleReminder and RetryDeadLetter.
   absl::Status Enqueue(std::string_view reminder_id, absl::Time due);
 
-  // Takes `reminder_id` out of every set (cancelled). An outstanding claim becomes void.
-  absl::Status Remove(std::string_view reminder_id);
+  // Takes `reminder_id` out of every set (cancelled) and marks it finished at `now`. An
+  // outstanding claim becomes void.
+  absl::Status Remove(std::string_view reminder_id, absl::Time now);
 
   // Atomically claims up to `max` ids due at `now` (earliest first): each moves to the
   // in-flight set until now + visibility, its attempt count is incremented and it gets
   // a new token. Concurrent callers never get the same id.
   absl::StatusOr<std::vector<Claim>> ClaimDue(absl::Time now, int max, absl::Duration visibility);
 
-  // Delivered: the id leaves the queue. False (nothing changed) when the claim is no
-  // longer the id's latest (see the top of this file).
-  absl::StatusOr<bool> Ack(const Claim& claim);
+  // Delivered: the id leaves the queue, marked finished at `now`. False (nothing
+  // changed) when the claim is no longer the id's latest (see the top of this file).
+  absl::StatusOr<bool> Ack(const Claim& claim, absl::Time now);
 
   // Failed for now: back to the due set at `next_due`. With count_attempt false the
   // claim does not count as an attempt (a deferral, e.g. quiet hours). False as for Ack.
@@ -108,14 +116,18 @@ class ReminderQueue {
   absl::StatusOr<int64_t> Release(absl::Span<const Claim> claims, absl::Time now);
 
   // Moves up to `max` claims whose visibility deadline is <= now back to the due set,
-  // due at `now`. Returns how many; call again while it returns `max`.
+  // due at `now`. Returns how many; call again while it returns `max`. Also forgets
+  // finished marks older than kFinishedRetention.
   absl::StatusOr<int64_t> Reap(absl::Time now, int max = 1000);
 
   // For reconcile: adds each id to the due set only when it is in none of due,
   // in-flight and dead (an id already there keeps its time: a retry's backoff, a claim
-  // in progress). Returns how many were added.
-  absl::StatusOr<bool> EnsureQueued(std::string_view reminder_id, absl::Time due);
-  absl::StatusOr<int64_t> EnsureQueued(absl::Span<const ScheduledReminder> reminders);
+  // in progress), and was not finished (acked or removed) at or after `listed_at`, the
+  // time the caller started reading the database. Returns how many were added.
+  absl::StatusOr<bool> EnsureQueued(std::string_view reminder_id, absl::Time due,
+                                    absl::Time listed_at = absl::InfiniteFuture());
+  absl::StatusOr<int64_t> EnsureQueued(absl::Span<const ScheduledReminder> reminders,
+                                       absl::Time listed_at = absl::InfiniteFuture());
 
   // The counts for metrics, in one round trip.
   absl::StatusOr<QueueCounts> Counts(absl::Time now);
@@ -144,9 +156,11 @@ class ReminderQueue {
   const std::string dead_key_;
   const std::string attempts_key_;
   const std::string claims_key_;
+  const std::string finished_key_;
   const std::string marker_key_;
-  // KEYS of every script: due, inflight, dead, attempts, claims (views of the above).
-  const std::array<std::string_view, 5> keys_;
+  // KEYS of every script: due, inflight, dead, attempts, claims, finished (views of the
+  // above).
+  const std::array<std::string_view, 6> keys_;
 
   const redis::Script enqueue_;
   const redis::Script remove_;
