@@ -145,55 +145,73 @@ void Dispatcher::WorkerLoop() {
     for (const Claim& claim : *claims) {
       metrics_->lateness.Observe(absl::ToDoubleSeconds(std::max(absl::ZeroDuration(), now - claim.due)));
     }
-    size_t next = 0;
-    for (; next < claims->size() && !Stopping(); ++next) Deliver((*claims)[next]);
-    if (next < claims->size()) {
-      ReleaseClaims(std::vector<Claim>(claims->begin() + static_cast<std::ptrdiff_t>(next), claims->end()));
-    }
+    ProcessBatch(*claims);
   }
 }
 
-void Dispatcher::Deliver(const Claim& claim) {
+void Dispatcher::ProcessBatch(const std::vector<Claim>& claims) {
+  std::vector<Claim> delivered;  // done, not yet acknowledged
+  absl::Time oldest_delivered = absl::InfiniteFuture();
+  size_t next = 0;
+  for (; next < claims.size() && !Stopping(); ++next) {
+    if (Deliver(claims[next])) {
+      if (delivered.empty()) oldest_delivered = absl::Now();
+      delivered.push_back(claims[next]);
+    }
+    if (!delivered.empty() && absl::Now() - oldest_delivered >= options_.ack_delay) AckDelivered(&delivered);
+  }
+  AckDelivered(&delivered);
+  if (next < claims.size()) {
+    ReleaseClaims(std::vector<Claim>(claims.begin() + static_cast<std::ptrdiff_t>(next), claims.end()));
+  }
+}
+
+void Dispatcher::AckDelivered(std::vector<Claim>* delivered) {
+  if (delivered->empty()) return;
+  absl::StatusOr<std::vector<bool>> held =
+      UpdateClaim<std::vector<bool>>([&] { return queue_.Ack(*delivered, clock_.Now()); });
+  delivered->clear();
+  if (!held.ok()) return;  // noted by UpdateClaim; the claims will be reaped
+  for (bool one : *held) (one ? metrics_->done : metrics_->stale)->Increment();
+}
+
+bool Dispatcher::Deliver(const Claim& claim) {
   if (claim.attempt > options_.max_attempts) {
     // Claimed this often without an outcome: its deliveries keep crashing or stalling.
     DeadLetter(claim, /*tell_deliverer=*/true);
-    return;
+    return false;
   }
   const DeliveryOutcome outcome = deliverer_.Deliver(claim.id, claim.attempt);
   absl::StatusOr<bool> held = true;
   metrics::Counter* counter = nullptr;
   switch (outcome.kind()) {
     case DeliveryOutcome::Kind::kDone:
-      held = UpdateClaim([&] { return queue_.Ack(claim, clock_.Now()); });
-      counter = metrics_->done;
-      break;
+      return true;
     case DeliveryOutcome::Kind::kRetry:
       if (claim.attempt >= options_.max_attempts) {
         DeadLetter(claim, /*tell_deliverer=*/true);
-        return;
+        return false;
       }
-      held = UpdateClaim([&] { return queue_.Retry(claim, outcome.when()); });
+      held = UpdateClaim<bool>([&] { return queue_.Retry(claim, outcome.when()); });
       counter = metrics_->retry;
       break;
     case DeliveryOutcome::Kind::kDefer:
-      held = UpdateClaim([&] { return queue_.Retry(claim, outcome.when(), /*count_attempt=*/false); });
+      held = UpdateClaim<bool>([&] { return queue_.Retry(claim, outcome.when(), /*count_attempt=*/false); });
       counter = metrics_->deferred;
       break;
     case DeliveryOutcome::Kind::kDead:
       DeadLetter(claim, /*tell_deliverer=*/false);
-      return;
+      return false;
   }
-  if (!held.ok()) return;  // logged by UpdateClaim; the claim will be reaped
-  if (*held) {
-    counter->Increment();
-  } else {
-    // Reaped and claimed again, re-enqueued or cancelled meanwhile: the newer state wins.
-    metrics_->stale->Increment();
-  }
+  if (!held.ok()) return false;  // noted by UpdateClaim; the claim will be reaped
+  // Not held: reaped and claimed again, re-enqueued or cancelled meanwhile; the newer
+  // state wins.
+  (*held ? counter : metrics_->stale)->Increment();
+  return false;
 }
 
 void Dispatcher::DeadLetter(const Claim& claim, bool tell_deliverer) {
-  absl::StatusOr<bool> held = UpdateClaim([&] { return queue_.DeadLetter(claim, clock_.Now()); });
+  absl::StatusOr<bool> held = UpdateClaim<bool>([&] { return queue_.DeadLetter(claim, clock_.Now()); });
   if (!held.ok()) return;
   if (!*held) {
     metrics_->stale->Increment();
@@ -205,8 +223,9 @@ void Dispatcher::DeadLetter(const Claim& claim, bool tell_deliverer) {
   if (tell_deliverer) deliverer_.DeadLettered(claim.id, claim.attempt);
 }
 
-absl::StatusOr<bool> Dispatcher::UpdateClaim(const std::function<absl::StatusOr<bool>()>& update) {
-  absl::StatusOr<bool> result = update();
+template <typename T>
+absl::StatusOr<T> Dispatcher::UpdateClaim(const std::function<absl::StatusOr<T>()>& update) {
+  absl::StatusOr<T> result = update();
   for (int attempt = 1; attempt < kClaimUpdateTries && absl::IsUnavailable(result.status()); ++attempt) {
     NoteRedisFailure("claim update", result.status());
     // Not cut short by Stop(): finishing the delivery in progress includes recording it.

@@ -71,6 +71,9 @@ struct DispatcherOptions {
   // How long a claim is reserved for its worker. Must exceed batch_size × the slowest
   // delivery, or claims are reaped and delivered twice while still being worked on.
   absl::Duration visibility = absl::Minutes(2);
+  // Delivered reminders are acknowledged together (one round trip) at the end of their
+  // batch, or sooner once the first of them has waited this long. Zero acks each at once.
+  absl::Duration ack_delay = absl::Milliseconds(50);
   // Retryable failures allowed before a reminder is dead-lettered (>= 1).
   int max_attempts = 8;
   // Reap, check the reconcile marker and refresh the gauges this often.
@@ -132,10 +135,16 @@ class Dispatcher {
 
   void WorkerLoop();
   void HousekeepingLoop();
-  void Deliver(const Claim& claim);
+  // Delivers the claims in order until Stop(), acks the delivered ones, releases the
+  // rest.
+  void ProcessBatch(const std::vector<Claim>& claims);
+  // Delivers one claim and applies its outcome; true when it is done and awaits its ack.
+  bool Deliver(const Claim& claim);
+  void AckDelivered(std::vector<Claim>* delivered);
   void DeadLetter(const Claim& claim, bool tell_deliverer);
   // Runs a claim update, retrying a few times while Redis is unavailable.
-  absl::StatusOr<bool> UpdateClaim(const std::function<absl::StatusOr<bool>()>& update);
+  template <typename T>
+  absl::StatusOr<T> UpdateClaim(const std::function<absl::StatusOr<T>()>& update);
   void ReleaseClaims(const std::vector<Claim>& claims);
   bool HousekeepOnce(bool reconcile, bool* reconciled);
   void RefreshGauges();

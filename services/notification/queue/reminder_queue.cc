@@ -76,6 +76,25 @@ redis.call('ZADD', KEYS[6], ARGV[3], id)
 return 1
 )lua";
 
+// ARGV: now_ms, then pairs id, token. Ack of several claims; returns 1 or 0 per pair.
+constexpr char kAckAllLua[] = R"lua(
+local out = {}
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('HGET', KEYS[5], id) == ARGV[i + 1] then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[4], id)
+    redis.call('HDEL', KEYS[5], id)
+    redis.call('ZADD', KEYS[6], ARGV[1], id)
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+)lua";
+
 // ARGV: id, token, next_due_ms, count_attempt ('1' or '0').
 constexpr char kRetryLua[] = R"lua(
 local id = ARGV[1]
@@ -197,6 +216,7 @@ ReminderQueue::ReminderQueue(redis::Client& client, std::string key_prefix)
       remove_(kRemoveLua),
       claim_(kClaimLua),
       ack_(kAckLua),
+      ack_all_(kAckAllLua),
       retry_(kRetryLua),
       dead_letter_(kDeadLetterLua),
       release_(kReleaseLua),
@@ -256,6 +276,29 @@ absl::StatusOr<bool> ReminderQueue::Finish(const redis::Script& script, const Cl
 
 absl::StatusOr<bool> ReminderQueue::Ack(const Claim& claim, absl::Time now) {
   return Finish(ack_, claim, Millis(now), "");
+}
+
+absl::StatusOr<std::vector<bool>> ReminderQueue::Ack(absl::Span<const Claim> claims, absl::Time now) {
+  std::vector<bool> held;
+  if (claims.empty()) return held;
+  const std::string now_ms = Millis(now);
+  std::vector<std::string_view> args;
+  args.reserve(1 + claims.size() * 2);
+  args.push_back(now_ms);
+  for (const Claim& claim : claims) {
+    args.push_back(claim.id);
+    args.push_back(claim.token);
+  }
+  absl::StatusOr<redis::Reply> reply = client_.RunScript(ack_all_, keys_, args);
+  if (!reply.ok()) return reply.status();
+  if (!reply->is_array() || reply->size() != claims.size()) return Malformed("ack");
+  held.reserve(claims.size());
+  for (const redis::Reply& one : reply->elements()) {
+    std::optional<int64_t> value = one.AsInteger();
+    if (!value.has_value()) return Malformed("ack");
+    held.push_back(*value == 1);
+  }
+  return held;
 }
 
 absl::StatusOr<bool> ReminderQueue::Retry(const Claim& claim, absl::Time next_due, bool count_attempt) {

@@ -102,6 +102,8 @@ class ReminderQueue {
   // Delivered: the id leaves the queue, marked finished at `now`. False (nothing
   // changed) when the claim is no longer the id's latest (see the top of this file).
   absl::StatusOr<bool> Ack(const Claim& claim, absl::Time now);
+  // Ack of several claims in one round trip: for each, whether it was still held.
+  absl::StatusOr<std::vector<bool>> Ack(absl::Span<const Claim> claims, absl::Time now);
 
   // Failed for now: back to the due set at `next_due`. With count_attempt false the
   // claim does not count as an attempt (a deferral, e.g. quiet hours). False as for Ack.
@@ -166,6 +168,7 @@ class ReminderQueue {
   const redis::Script remove_;
   const redis::Script claim_;
   const redis::Script ack_;
+  const redis::Script ack_all_;
   const redis::Script retry_;
   const redis::Script dead_letter_;
   const redis::Script release_;

@@ -251,6 +251,17 @@ TEST_F(ReminderQueueTest, AckRemovesTheIdFromEverySet) {
   EXPECT_THAT(queue_->Attempts("a"), IsOkAndHolds(0));
 }
 
+TEST_F(ReminderQueueTest, AckOfSeveralClaimsAnswersForEachInOneCall) {
+  for (const char* id : {"a", "b", "c"}) CLINIC_ASSERT_OK(queue_->Enqueue(id, t0()));
+  const std::vector<Claim> claims = MustClaim(t0(), 3);
+  ASSERT_EQ(claims.size(), 3u);
+  CLINIC_ASSERT_OK(queue_->Remove("b", t0()));  // cancelled while being delivered
+  EXPECT_THAT(queue_->Ack(claims, t0()), IsOkAndHolds(ElementsAre(true, false, true)));
+  EXPECT_THAT(queue_->Ack(std::vector<Claim>{}, t0()), IsOkAndHolds(IsEmpty()));
+  const QueueCounts counts = Counts();
+  EXPECT_EQ(counts.due + counts.in_flight + counts.dead, 0);
+}
+
 TEST_F(ReminderQueueTest, EveryKeySharesTheHashTag) {
   CLINIC_ASSERT_OK(queue_->MarkReconciled());
   for (const char* id : {"a", "b", "c", "d"}) CLINIC_ASSERT_OK(queue_->Enqueue(id, t0()));
