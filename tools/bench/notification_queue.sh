@@ -16,6 +16,7 @@ redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$d
   --maxmemory-policy noeviction >"$dir/redis.log" 2>&1 &
 redis_pid=$!
 trap 'kill $redis_pid 2>/dev/null || true; wait $redis_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
 "$build/tools/bench/notification_queue/notification_queue_bench" --redis_url="redis://127.0.0.1:$port" "$@"
