@@ -57,6 +57,8 @@ for i in "${!services[@]}"; do
   extra=()
   # Notification: reminders go to a file sink in the state folder; contacts come from patient.
   [[ $name == notification ]] && extra=(--sink_path="$state/notification-sink.jsonl" --patient_address="127.0.0.1:$base_port")
+  # Inventory: staff alerts go to the notification service through the outbox.
+  [[ $name == inventory ]] && extra=(--notification_address="127.0.0.1:$((base_port + 3))")
   "$build/services/$name/${name}_service" "${extra[@]}" \
     --address=127.0.0.1 --port=$((base_port + i)) \
     --metrics_address=127.0.0.1 --metrics_port=$((metrics_base + i)) \

@@ -5,7 +5,10 @@
 //   --webhook_url --webhook_timeout --webhook_max_attempts --webhook_token_file
 //   --patient_address --peer_token_file --peer_tls_ca_file --peer_tls_cert_file --peer_tls_key_file
 //   --delivery_max_attempts --delivery_initial_retry --delivery_max_retry
+// Queue flags: --dispatch_workers --dispatch_batch_size --dispatch_poll_interval
+//   --dispatch_visibility --dispatch_max_claims --reconcile_interval
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -27,7 +30,10 @@
 #include "services/notification/metrics.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/patient_contact_directory.h"
-#include "services/notification/queue_port.h"
+#include "services/notification/queue/dispatcher.h"
+#include "services/notification/queue/reminder_queue.h"
+#include "services/notification/queue_bridge.h"
+#include "services/notification/reminder_store.h"
 #include "services/notification/reminder_deliverer.h"
 #include "services/notification/schema.h"
 #include "services/notification/webhook_sender.h"
@@ -50,26 +56,25 @@ ABSL_FLAG(int, delivery_max_attempts, 8, "Retryable delivery failures of a remin
 ABSL_FLAG(absl::Duration, delivery_initial_retry, absl::Seconds(30), "Wait after a reminder's first retryable failure.");
 ABSL_FLAG(absl::Duration, delivery_max_retry, absl::Minutes(30), "Longest wait between a reminder's attempts.");
 
+ABSL_FLAG(int, dispatch_workers, 4, "Threads claiming and sending due reminders.");
+ABSL_FLAG(int, dispatch_batch_size, 16, "Reminders claimed from Redis per round trip.");
+ABSL_FLAG(absl::Duration, dispatch_poll_interval, absl::Milliseconds(200),
+          "How long an idle worker waits before claiming again (bounds the lateness of a send).");
+ABSL_FLAG(absl::Duration, dispatch_visibility, absl::Minutes(2),
+          "How long a claim is reserved for its worker before the reaper returns it to the queue; "
+          "must exceed batch size x the slowest send.");
+ABSL_FLAG(int, dispatch_max_claims, 8,
+          "Claims of one reminder without any outcome (its workers died) before it is dead-lettered.");
+ABSL_FLAG(absl::Duration, reconcile_interval, absl::Minutes(10),
+          "How often every scheduled reminder in the database is checked to be queued in Redis "
+          "(also at start-up and as soon as Redis is seen to have lost its data).");
+
 ABSL_DECLARE_FLAG(std::string, jwt_hs256_key_file);
 ABSL_DECLARE_FLAG(std::string, jwt_issuer);
 ABSL_DECLARE_FLAG(std::string, jwt_audience);
 
 namespace clinic::notification {
 namespace {
-
-// Stands in for the Redis queue until it is wired in: every change is refused, so the
-// handlers count it and the reminders wait in the database for the reconcile.
-class UnwiredQueue final : public QueuePort {
- public:
-  absl::Status Enqueue(std::string_view reminder_id, absl::Time) override {
-    log::Warn("no reminder queue configured; reminder left for the reconcile", {{"reminder_id", reminder_id}});
-    return absl::UnavailableError("no reminder queue");
-  }
-  absl::Status Remove(std::string_view reminder_id) override {
-    log::Warn("no reminder queue configured; removal left for the reconcile", {{"reminder_id", reminder_id}});
-    return absl::UnavailableError("no reminder queue");
-  }
-};
 
 // Without --patient_address every contact lookup is UNAVAILABLE (sends retry, then die).
 class NoContactDirectory final : public ContactDirectory {
@@ -174,14 +179,43 @@ int main(int argc, char** argv) {
   // The dispatcher (services/notification/queue/) calls it for each claimed job.
   notification::ReminderDeliverer deliverer(*db, clock, *contacts, *sender, metrics, delivery);
 
-  // The Redis queue and its dispatcher plug in here, in place of UnwiredQueue.
-  notification::UnwiredQueue queue;
+  // The schedule in Redis; the database stays the truth (the dispatcher reconciles).
+  notification::queue::ReminderQueue reminder_queue(*redis);
+  notification::QueueBridge bridge(reminder_queue, deliverer, *db, clock);
+  notification::queue::DispatcherOptions dispatch;
+  dispatch.workers = absl::GetFlag(FLAGS_dispatch_workers);
+  if (dispatch.workers < 1) config::FailSetting("dispatch_workers", "must be at least 1");
+  dispatch.batch_size = absl::GetFlag(FLAGS_dispatch_batch_size);
+  if (dispatch.batch_size < 1) config::FailSetting("dispatch_batch_size", "must be at least 1");
+  dispatch.poll_interval = absl::GetFlag(FLAGS_dispatch_poll_interval);
+  if (dispatch.poll_interval <= absl::ZeroDuration()) config::FailSetting("dispatch_poll_interval", "must be positive");
+  dispatch.visibility = absl::GetFlag(FLAGS_dispatch_visibility);
+  if (dispatch.visibility <= absl::ZeroDuration()) config::FailSetting("dispatch_visibility", "must be positive");
+  dispatch.max_attempts = absl::GetFlag(FLAGS_dispatch_max_claims);
+  if (dispatch.max_attempts < 1) config::FailSetting("dispatch_max_claims", "must be at least 1");
+  dispatch.reconcile_interval = absl::GetFlag(FLAGS_reconcile_interval);
+  if (dispatch.reconcile_interval <= absl::ZeroDuration()) config::FailSetting("reconcile_interval", "must be positive");
+  sql::Database& database = *db;
+  notification::queue::Dispatcher dispatcher(
+      reminder_queue, bridge, clock, runtime->registry,
+      [&database](const std::function<void(std::string_view, absl::Time)>& emit) {
+        return notification::store::ForEachPendingReminder(database, 500, [&](const notification::store::PendingReminder& p) {
+          emit(p.reminder_id, p.due);
+          return absl::OkStatus();
+        });
+      },
+      dispatch);
 
   server::CallRunner calls(*runtime->verifier);
-  notification::NotificationService service(calls, *db, clock, queue, metrics);
+  notification::NotificationService service(calls, *db, clock, bridge, metrics);
   notification::Housekeeper housekeeper(*db, clock);
   server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.notification.v1.NotificationService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });
-  return server::ServeUntilShutdown(server);
+  dispatcher.Start();
+  const int exit_code = server::ServeUntilShutdown(server);
+  // After the drain: workers finish the send in progress and return the rest of their
+  // claims to the queue, so another replica sends them at once.
+  dispatcher.Stop();
+  return exit_code;
 }
