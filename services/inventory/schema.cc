@@ -239,6 +239,14 @@ ON CONFLICT DO NOTHING;
     {.version = 7,
      .name = "reorder_levels_checked_day",
      .sql = "ALTER TABLE reorder_levels ADD COLUMN checked_day BIGINT NOT NULL DEFAULT 0;"},
+    // The UNSERVED lookup of every stock write, in its own order: with (clinic_id, state)
+    // alone SQLite preferred reservations_by_clinic for the ORDER BY and scanned every
+    // reservation of the clinic (a fifth of a ReserveDose's instructions after 3k
+    // reservations).
+    {.version = 8,
+     .name = "reservations_by_state_ordered",
+     .sql = "DROP INDEX reservations_by_state;\n"
+            "CREATE INDEX reservations_by_state ON reservations (clinic_id, state, use_day, reservation_id);"},
 };
 
 }  // namespace
