@@ -39,8 +39,10 @@ using ::clinic::testing::IsOk;
 using ::clinic::testing::PostgresServer;
 using ::clinic::testing::StatusIs;
 using ::clinic::testing::TempDir;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Field;
+using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
@@ -272,6 +274,91 @@ TEST_P(InventoryServiceTest, TheStandardCatalogueIsThereFromTheStart) {
   CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::GetProduct, manager_, get, &product));
   EXPECT_EQ(product.form(), v1::PRODUCT_FORM_AMPOULE);
   EXPECT_EQ(product.strength().unit(), type::v1::QUANTITY_UNIT_MILLIGRAM);
+}
+
+TEST_P(InventoryServiceTest, UpdateProductChangesOnlyTheMaskedFieldsUnderItsEtag) {
+  v1::GetProductRequest get;
+  get.set_name(absl::StrCat("products/", kB12));
+  v1::Product before;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::GetProduct, admin_, get, &before));
+
+  v1::UpdateProductRequest update;
+  update.set_request_id(NewRequestId());
+  *update.mutable_product() = before;
+  update.mutable_product()->set_display_name("Hydroxocobalamin 1 mg/1 mL (renamed)");
+  update.mutable_product()->set_sku("IGNORED-NOT-IN-MASK");
+  update.mutable_update_mask()->add_paths("display_name");
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::UpdateProduct, manager_, update, &before),
+              StatusIs(absl::StatusCode::kPermissionDenied));  // the catalogue is network-wide
+  v1::Product after;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::UpdateProduct, admin_, update, &after));
+  EXPECT_EQ(after.display_name(), "Hydroxocobalamin 1 mg/1 mL (renamed)");
+  EXPECT_EQ(after.sku(), kB12Sku);
+  EXPECT_NE(after.etag(), before.etag());
+
+  // The same request again answers the same; a new one with the old etag is refused.
+  v1::Product again;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::UpdateProduct, admin_, update, &again));
+  EXPECT_EQ(again.etag(), after.etag());
+  update.set_request_id(NewRequestId());
+  update.mutable_product()->set_display_name("Stale");
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::UpdateProduct, admin_, update, &again),
+              StatusIs(absl::StatusCode::kAborted));
+  // A field outside the allowed list is named.
+  update.set_request_id(NewRequestId());
+  *update.mutable_product() = after;
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("sku");
+  EXPECT_THAT(ViolatedFields(Rpc(&v1::InventoryService::Stub::UpdateProduct, admin_, update, &again)),
+              Contains(HasSubstr("update_mask")));
+
+  v1::Product read;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::GetProduct, admin_, get, &read));
+  EXPECT_EQ(read.display_name(), after.display_name());
+  EXPECT_EQ(read.etag(), after.etag());
+}
+
+TEST_P(InventoryServiceTest, UpdateClinicChangesSettingsAndRefusesBadOnes) {
+  v1::GetClinicRequest get;
+  get.set_name(absl::StrCat("clinics/", kNorth));
+  v1::Clinic before;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::GetClinic, admin_, get, &before));
+
+  v1::UpdateClinicRequest update;
+  update.set_request_id(NewRequestId());
+  *update.mutable_clinic() = before;
+  update.mutable_clinic()->set_time_zone("Europe/Dublin");
+  update.mutable_clinic()->set_expiry_warning_days(45);
+  update.mutable_update_mask()->add_paths("time_zone");
+  update.mutable_update_mask()->add_paths("expiry_warning_days");
+  v1::Clinic after;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::UpdateClinic, admin_, update, &after));
+  EXPECT_EQ(after.time_zone(), "Europe/Dublin");
+  EXPECT_EQ(after.expiry_warning_days(), 45);
+
+  // Not an IANA zone: named, nothing changed.
+  update.set_request_id(NewRequestId());
+  *update.mutable_clinic() = after;
+  update.mutable_clinic()->set_time_zone("Mars/Olympus");
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("time_zone");
+  v1::Clinic refused;
+  EXPECT_THAT(ViolatedFields(Rpc(&v1::InventoryService::Stub::UpdateClinic, admin_, update, &refused)),
+              Contains("clinic.time_zone"));
+  // Stale etag.
+  update.set_request_id(NewRequestId());
+  *update.mutable_clinic() = before;
+  update.mutable_clinic()->set_expiry_warning_days(10);
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("expiry_warning_days");
+  EXPECT_THAT(Rpc(&v1::InventoryService::Stub::UpdateClinic, admin_, update, &refused),
+              StatusIs(absl::StatusCode::kAborted));
+
+  v1::Clinic read;
+  CLINIC_ASSERT_OK(Rpc(&v1::InventoryService::Stub::GetClinic, admin_, get, &read));
+  EXPECT_EQ(read.time_zone(), "Europe/Dublin");
+  EXPECT_EQ(read.expiry_warning_days(), 45);
+  EXPECT_EQ(read.etag(), after.etag());
 }
 
 TEST_P(InventoryServiceTest, BadProductNamesEachFieldAndStoresNothing) {
