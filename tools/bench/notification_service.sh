@@ -28,6 +28,7 @@
 #   --backend=B           sqlite (a fresh file per run) or postgres (one throwaway
 #                         cluster, a fresh database per run) [sqlite]
 #   --output=FILE         also write the JSON summary to FILE
+#   -- FLAGS...           more flags for the service, e.g. -- --database_pool_size=16
 # Needs: ninja -C BUILD_DIR notification_service notification_load clinic_token
 # (configured with -DCLINIC_BUILD_BENCHMARKS=ON), redis-server, node and
 # `npm ci` in tools/bench/bullmq. Nothing is pinned: both arms share both CPUs with
@@ -50,8 +51,12 @@ DURATION=30s
 OFFSET=500ms
 OUTPUT=
 BACKEND=sqlite
-for arg in "$@"; do
+SERVICE_EXTRA=()
+while (($#)); do
+  arg="$1"
+  shift
   case "$arg" in
+    --) SERVICE_EXTRA=("$@"); break ;;
     --rounds=*) ROUNDS="${arg#*=}" ;;
     --count=*) COUNT="${arg#*=}" ;;
     --lead=*) LEAD="${arg#*=}" ;;
@@ -67,7 +72,7 @@ for arg in "$@"; do
     --offset=*) OFFSET="${arg#*=}" ;;
     --output=*) OUTPUT="${arg#*=}" ;;
     --backend=*) BACKEND="${arg#*=}" ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --*) echo "notification_service: unknown option $arg (see --help)" >&2; exit 2 ;;
     *) BUILD_DIR="$arg" ;;
   esac
@@ -143,7 +148,8 @@ start_service() {
   bench_start "$run" "$SERVICE_BIN" --address=127.0.0.1 --port=0 --metrics_address=127.0.0.1 --metrics_port=0 \
     --shutdown_delay=0s "--jwt_hs256_key_file=$KEY_FILE" "--database_url=$(database_url "$run")" \
     "--redis_url=redis://127.0.0.1:$REDIS_PORT" --sender=file "--sink_path=$WORK/$run.sink.jsonl" \
-    --dispatch_workers="$WORKERS" --dispatch_batch_size="$BATCH" --dispatch_poll_interval="$POLL"
+    --dispatch_workers="$WORKERS" --dispatch_batch_size="$BATCH" --dispatch_poll_interval="$POLL" \
+    "${SERVICE_EXTRA[@]}"
 }
 
 run_ours() {
@@ -224,7 +230,7 @@ if ((STEADY)); then
   fi
 fi
 
-summary="{\"benchmark\":\"notification_service\",\"load\":\"staff_alert\",\"backend\":\"$BACKEND\",\"count\":$COUNT,\"workers\":$WORKERS,\"batch_size\":$BATCH,\"poll_interval\":\"$POLL\",\"bullmq_concurrency\":$BULLMQ_CONCURRENCY,\"rounds\":[$json_rounds],\"median_ratio\":$median_ratio,\"steady\":$steady}"
+summary="{\"benchmark\":\"notification_service\",\"load\":\"staff_alert\",\"backend\":\"$BACKEND\",\"count\":$COUNT,\"workers\":$WORKERS,\"batch_size\":$BATCH,\"poll_interval\":\"$POLL\",\"service_flags\":\"${SERVICE_EXTRA[*]}\",\"bullmq_concurrency\":$BULLMQ_CONCURRENCY,\"rounds\":[$json_rounds],\"median_ratio\":$median_ratio,\"steady\":$steady}"
 echo
 echo "$summary"
 if [[ -n "$OUTPUT" ]]; then echo "$summary" >"$OUTPUT"; fi

@@ -114,10 +114,12 @@ bool Setup(const Client& client, const std::string& run) {
   return true;
 }
 
+// ScheduleReminder calls answered ABORTED and sent again (same request_id), as an
+// outbox would.
+std::atomic<int64_t> aborted_retries{0};
+
 // Schedules alert `i` of the run due at `due`; returns its resource name.
 std::optional<std::string> Schedule(const Client& client, const std::string& run, int i, absl::Time due) {
-  grpc::ClientContext context;
-  client.Prepare(context);
   v1::ScheduleReminderRequest request;
   request.set_request_id(absl::StrCat(run, "-", i));
   v1::Reminder* r = request.mutable_reminder();
@@ -135,14 +137,19 @@ std::optional<std::string> Schedule(const Client& client, const std::string& run
   r->mutable_quiet_hours()->mutable_end_time()->set_minutes(1);
   *r->mutable_send_time() = ToProto(due);
   r->set_dedupe_key(absl::StrCat("bench/", run, "/", i));
-  v1::Reminder response;
-  grpc::Status s = client.stubs[static_cast<size_t>(i) % client.stubs.size()]->ScheduleReminder(&context, request,
-                                                                                                &response);
-  if (!s.ok()) {
-    Fail("ScheduleReminder", s);
-    return std::nullopt;
+  grpc::Status s;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    grpc::ClientContext context;
+    client.Prepare(context);
+    v1::Reminder response;
+    s = client.stubs[static_cast<size_t>(i) % client.stubs.size()]->ScheduleReminder(&context, request, &response);
+    if (s.ok()) return response.name();
+    if (s.error_code() != grpc::StatusCode::ABORTED) break;
+    aborted_retries.fetch_add(1);
+    absl::SleepFor(absl::Milliseconds(5 * (attempt + 1)));
   }
-  return response.name();
+  Fail("ScheduleReminder", s);
+  return std::nullopt;
 }
 
 // The sink's complete lines: reminder name -> send time.
@@ -222,10 +229,11 @@ int Burst(const Client& client, const std::string& run, const std::string& sink)
   const double seconds = absl::ToDoubleSeconds(last - due);
   std::printf(
       "{\"mode\":\"burst\",\"load\":\"staff_alert\",\"reminders\":%d,\"sink_lines\":%zu,\"schedule_seconds\":%.3f,"
-      "\"schedule_per_second\":%.0f,\"first_send_after_due_seconds\":%.3f,\"dispatch_seconds\":%.3f,"
+      "\"schedule_per_second\":%.0f,\"schedule_aborted_retries\":%lld,\"first_send_after_due_seconds\":%.3f,\"dispatch_seconds\":%.3f,"
       "\"reminders_per_second\":%.0f}\n",
       count, sent.size(), absl::ToDoubleSeconds(scheduled - start),
-      count / absl::ToDoubleSeconds(scheduled - start), absl::ToDoubleSeconds(first - due), seconds, count / seconds);
+      count / absl::ToDoubleSeconds(scheduled - start), static_cast<long long>(aborted_retries.load()),
+      absl::ToDoubleSeconds(first - due), seconds, count / seconds);
   return sent.size() == static_cast<size_t>(count) ? 0 : 1;
 }
 
@@ -273,9 +281,10 @@ int Steady(const Client& client, const std::string& run, const std::string& sink
   std::sort(lateness_ms.begin(), lateness_ms.end());
   std::printf(
       "{\"mode\":\"steady\",\"load\":\"staff_alert\",\"reminders\":%d,\"sent\":%zu,\"rate\":%.0f,"
-      "\"achieved_rate\":%.0f,\"calls_behind_schedule\":%lld,\"offset_ms\":%.0f,"
+      "\"achieved_rate\":%.0f,\"calls_behind_schedule\":%lld,\"schedule_aborted_retries\":%lld,\"offset_ms\":%.0f,"
       "\"lateness_ms\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"min\":%.1f}}\n",
       count, lateness_ms.size(), rate, count / absl::ToDoubleSeconds(took), static_cast<long long>(behind.load()),
+      static_cast<long long>(aborted_retries.load()),
       absl::ToDoubleMilliseconds(offset), Percentile(lateness_ms, 0.5), Percentile(lateness_ms, 0.9),
       Percentile(lateness_ms, 0.99), Percentile(lateness_ms, 0.999), lateness_ms.empty() ? 0 : lateness_ms.back(),
       lateness_ms.empty() ? 0 : lateness_ms.front());
