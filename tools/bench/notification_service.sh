@@ -22,6 +22,7 @@
 #   --workers=N --batch_size=N --poll_interval=D   the service's --dispatch_* flags
 #                         [4, 16, 200ms: the service's defaults]
 #   --bullmq_concurrency=N  BullMQ Worker concurrency [100]
+#   --load_threads=N      notification_load's ScheduleReminder threads [32]
 #   --no_bullmq           skip the BullMQ arm
 #   --no_burst            skip the burst rounds
 #   --steady --rate=R --duration=D --offset=D   [off, 1000, 30s, 500ms]
@@ -43,6 +44,7 @@ WORKERS=4
 BATCH=16
 POLL=200ms
 BULLMQ_CONCURRENCY=100
+LOAD_THREADS=32
 BULLMQ=1
 BURST=1
 STEADY=0
@@ -64,6 +66,7 @@ while (($#)); do
     --batch_size=*) BATCH="${arg#*=}" ;;
     --poll_interval=*) POLL="${arg#*=}" ;;
     --bullmq_concurrency=*) BULLMQ_CONCURRENCY="${arg#*=}" ;;
+    --load_threads=*) LOAD_THREADS="${arg#*=}" ;;
     --no_bullmq) BULLMQ=0 ;;
     --no_burst) BURST=0 ;;
     --steady) STEADY=1 ;;
@@ -72,7 +75,7 @@ while (($#)); do
     --offset=*) OFFSET="${arg#*=}" ;;
     --output=*) OUTPUT="${arg#*=}" ;;
     --backend=*) BACKEND="${arg#*=}" ;;
-    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --*) echo "notification_service: unknown option $arg (see --help)" >&2; exit 2 ;;
     *) BUILD_DIR="$arg" ;;
   esac
@@ -155,7 +158,7 @@ start_service() {
 run_ours() {
   local round="$1" run="ours_$1"
   start_service "$run"
-  if ! "$LOAD" --target="$ADDRESS" --token_file="$TOKEN_FILE" --sink_path="$WORK/$run.sink.jsonl" --mode=burst \
+  if ! "$LOAD" --target="$ADDRESS" --token_file="$TOKEN_FILE" --sink_path="$WORK/$run.sink.jsonl" --mode=burst --threads="$LOAD_THREADS" \
       --count="$COUNT" --lead="$LEAD" >"$WORK/$run.json"; then
     note "notification_load failed; the service's log:"; tail -n 20 "$WORK/$run.log" >&2; exit 1
   fi
@@ -209,7 +212,7 @@ fi
 steady=null
 if ((STEADY)); then
   start_service steady
-  if ! "$LOAD" --target="$ADDRESS" --token_file="$TOKEN_FILE" --sink_path="$WORK/steady.sink.jsonl" --mode=steady \
+  if ! "$LOAD" --target="$ADDRESS" --token_file="$TOKEN_FILE" --sink_path="$WORK/steady.sink.jsonl" --mode=steady --threads="$LOAD_THREADS" \
       --rate="$RATE" --duration="$DURATION" --offset="$OFFSET" >"$WORK/steady.json"; then
     note "notification_load failed; the service's log:"; tail -n 20 "$WORK/steady.log" >&2; exit 1
   fi
