@@ -218,7 +218,7 @@ if ((STEADY)); then
   fi
   metrics_port="$(grep -oE '"metrics_port":"[0-9]+"' "$WORK/steady.log" | head -n1 | cut -d'"' -f4 || true)"
   if [[ -n "$metrics_port" ]]; then
-    curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -E '^notification_queue_lateness_seconds_(bucket|sum|count)' \
+    curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -E '^notification_queue_(lateness_seconds_(bucket|sum|count)|deliveries_total)' \
       >"$WORK/steady.metrics" || true
   fi
   bench_stop
@@ -228,7 +228,7 @@ if ((STEADY)); then
   echo "Steady $RATE/s for $DURATION, due +$OFFSET, poll interval $POLL: $steady"
   echo "Lateness p99 $(grep -oE '"p99":[-0-9.]+' "$WORK/steady.json" | cut -d: -f2) ms against a budget of $budget_ms ms"
   if [[ -s "$WORK/steady.metrics" ]]; then
-    echo "The dispatcher's own histogram (claim time - due):"
+    echo "The dispatcher's own histogram (claim time - due) and claim outcomes:"
     cat "$WORK/steady.metrics"
   fi
 fi
