@@ -4,10 +4,12 @@
 // check-ins and their trend, with cross-clinic access and the access log. Time is a
 // FakeClock.
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -554,6 +556,47 @@ TEST_P(CareServiceTest, UpdatesMakeRevisionsAndKeepEveryEarlierOne) {
   EXPECT_EQ(listed.treatment_plans(0).name(), second->name());
   list.add_states(static_cast<v1::TreatmentPlan::State>(0));
   EXPECT_THAT(ViolatedFields(Rpc(&Stub::ListTreatmentPlans, north_clinician_, list, &listed)), ElementsAre("states"));
+  ExpectChainVerifies(ada.name());
+}
+
+TEST_P(CareServiceTest, OfConcurrentUpdatesFromOneRevisionExactlyOneWins) {
+  const v1::Patient ada = CreatePatient();
+  absl::StatusOr<v1::TreatmentPlan> plan = CreatePlan(PlanRequest(ada.name(), Eligible(ada.name()).name()));
+  CLINIC_ASSERT_OK(plan.status());
+  constexpr int kWriters = 6;
+  std::vector<v1::UpdateTreatmentPlanRequest> requests;
+  for (int i = 0; i < kWriters; ++i) {
+    v1::UpdateTreatmentPlanRequest update;
+    update.set_request_id(NewRequestId());
+    *update.mutable_treatment_plan() = *plan;
+    update.mutable_treatment_plan()->set_notes(absl::StrCat("Writer ", i));
+    update.mutable_treatment_plan()->set_change_reason("Concurrent review.");
+    update.mutable_update_mask()->add_paths("notes");
+    requests.push_back(update);
+  }
+  std::atomic<int> won{0}, aborted{0}, other{0};
+  std::vector<std::thread> threads;
+  for (const v1::UpdateTreatmentPlanRequest& request : requests) {
+    threads.emplace_back([&, request] {
+      v1::TreatmentPlan updated;
+      const absl::Status s = Rpc(&Stub::UpdateTreatmentPlan, north_clinician_, request, &updated);
+      if (s.ok()) {
+        ++won;
+      } else if (s.code() == absl::StatusCode::kAborted) {
+        ++aborted;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(aborted.load(), kWriters - 1);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(CountRows("treatment_plan_revisions"), 2);
+  absl::StatusOr<v1::TreatmentPlan> latest = GetPlan(north_clinician_, plan->name());
+  CLINIC_ASSERT_OK(latest.status());
+  EXPECT_EQ(latest->revision_id(), "2");
   ExpectChainVerifies(ada.name());
 }
 
