@@ -36,6 +36,12 @@ inline absl::CivilDay LatestToday(absl::Time now) {
   return absl::ToCivilDay(now, absl::FixedTimeZone(14 * 60 * 60));
 }
 
+// "Not in the past" for a calendar date in the clinic's time zone, which this service does
+// not know: not before today's date anywhere on Earth (UTC-12).
+inline absl::CivilDay EarliestToday(absl::Time now) {
+  return absl::ToCivilDay(now, absl::FixedTimeZone(-12 * 60 * 60));
+}
+
 // The version an etag names; -1 for one that is not ours (never matches: ABORTED).
 inline int64_t VersionOfEtag(const std::string& etag) { return api::ParseEtag(etag).value_or(-1); }
 

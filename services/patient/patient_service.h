@@ -24,8 +24,8 @@ namespace clinic::patient {
 // outcome. Laboratories and regimens are not patient records: their RPCs write no access
 // log entries.
 // Every RPC is authenticated by the generated PatientServiceBase; an RPC whose Handle
-// method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient, and the
-// treatment plan, administration and check-in RPCs, not written yet).
+// method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient: not
+// written yet).
 //
 // Thread-safe: handlers run concurrently on gRPC's threads; `db` and `clock` must be
 // thread-safe and outlive the service.
@@ -103,6 +103,31 @@ class PatientService final : public v1::PatientServiceBase {
                                   v1::ListRegimensResponse* response) override;
   absl::Status HandleUpdateRegimen(const server::Call& call, const v1::UpdateRegimenRequest& request,
                                    v1::Regimen* response) override;
+
+  // Treatment plans and administrations (plan_handlers.cc).
+  absl::Status HandleCreateTreatmentPlan(const server::Call& call, const v1::CreateTreatmentPlanRequest& request,
+                                         v1::TreatmentPlan* response) override;
+  absl::Status HandleGetTreatmentPlan(const server::Call& call, const v1::GetTreatmentPlanRequest& request,
+                                      v1::TreatmentPlan* response) override;
+  absl::Status HandleListTreatmentPlans(const server::Call& call, const v1::ListTreatmentPlansRequest& request,
+                                        v1::ListTreatmentPlansResponse* response) override;
+  absl::Status HandleUpdateTreatmentPlan(const server::Call& call, const v1::UpdateTreatmentPlanRequest& request,
+                                         v1::TreatmentPlan* response) override;
+  absl::Status HandleListTreatmentPlanRevisions(const server::Call& call,
+                                                const v1::ListTreatmentPlanRevisionsRequest& request,
+                                                v1::ListTreatmentPlanRevisionsResponse* response) override;
+  absl::Status HandleRecordAdministration(const server::Call& call, const v1::RecordAdministrationRequest& request,
+                                          v1::Administration* response) override;
+  absl::Status HandleGetAdministration(const server::Call& call, const v1::GetAdministrationRequest& request,
+                                       v1::Administration* response) override;
+  absl::Status HandleListAdministrations(const server::Call& call, const v1::ListAdministrationsRequest& request,
+                                         v1::ListAdministrationsResponse* response) override;
+
+  // Check-ins (check_in_handlers.cc).
+  absl::Status HandleCreateCheckIn(const server::Call& call, const v1::CreateCheckInRequest& request,
+                                   v1::CheckIn* response) override;
+  absl::Status HandleListCheckIns(const server::Call& call, const v1::ListCheckInsRequest& request,
+                                  v1::ListCheckInsResponse* response) override;
 
  private:
   using AuditedFn = absl::FunctionRef<absl::Status(sql::Transaction&, CallAudit&)>;
