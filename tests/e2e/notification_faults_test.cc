@@ -67,12 +67,13 @@ std::string Tail(const std::string& path) {
 // so the same port, database and sink).
 class Service {
  public:
-  Service(std::string binary, std::vector<std::string> flags, std::string log_file)
-      : binary_(std::move(binary)), flags_(std::move(flags)), log_file_(std::move(log_file)) {}
+  Service(std::string binary, std::vector<std::string> flags, std::string log_base)
+      : binary_(std::move(binary)), flags_(std::move(flags)), log_base_(std::move(log_base)) {}
 
-  // Starts the process and waits for its "listening" log line (of this run).
+  // Starts the process and waits for its "listening" log line. Each run logs to a file
+  // of its own (<log>.1, <log>.2, ...).
   void Start() {
-    std::ofstream(log_file_, std::ios::trunc).close();
+    log_file_ = absl::StrCat(log_base_, ".", ++runs_);
     std::vector<std::string> argv = {binary_};
     argv.insert(argv.end(), flags_.begin(), flags_.end());
     process_ = std::make_unique<Process>(argv, log_file_);
@@ -124,7 +125,9 @@ class Service {
 
   const std::string binary_;
   const std::vector<std::string> flags_;
-  const std::string log_file_;
+  const std::string log_base_;
+  int runs_ = 0;
+  std::string log_file_;
   std::unique_ptr<Process> process_;
   std::string address_;
   int metrics_port_ = 0;
@@ -445,7 +448,7 @@ class NotificationFaultsTest : public ::testing::Test {
   int request_counter_ = 0;
 };
 
-TEST_F(NotificationFaultsTest, KilledWhileDispatchingSendsEveryReminderOnceAfterRestart) {
+TEST_F(NotificationFaultsTest, KilledWhileDispatchingSendsEveryReminderOnceAfterRestarts) {
   ASSERT_NO_FATAL_FAILURE(StartPatientService());
   // Two workers, fsync per line: a slower dispatch, so the kill lands in the middle.
   ASSERT_NO_FATAL_FAILURE(StartNotificationService({"--dispatch_workers=2", "--sink_fsync=true"}));
@@ -460,13 +463,17 @@ TEST_F(NotificationFaultsTest, KilledWhileDispatchingSendsEveryReminderOnceAfter
   for (int i = 0; i < 300; ++i) names.push_back(ScheduleDoseReminder(patients[i % patients.size()], due));
   ASSERT_FALSE(HasFailure());
 
-  // kill -9 once the first sends are in the sink.
-  ASSERT_TRUE(WaitFor([&] { return SinkLineCount() >= 10; }, kSendPatience)) << Tail(notification_->log_file());
-  notification_->Kill9();
-  const size_t before_restart = SinkLineCount();
-  RecordProperty("sent_before_kill", static_cast<int>(before_restart));
+  // kill -9 once the first sends are in the sink, restart; twice more further on.
+  std::string kills;
+  for (const size_t threshold : {10u, 100u, 200u}) {
+    ASSERT_TRUE(WaitFor([&] { return SinkLineCount() >= threshold; }, kSendPatience))
+        << Tail(notification_->log_file());
+    notification_->Kill9();
+    absl::StrAppend(&kills, kills.empty() ? "" : ",", SinkLineCount());
+    ASSERT_NO_FATAL_FAILURE(StartNotificationService());
+  }
+  RecordProperty("sent_at_each_kill", kills);
 
-  ASSERT_NO_FATAL_FAILURE(StartNotificationService());
   EXPECT_TRUE(AllSent(names));
   ExpectOneLineEach(names);
 }
