@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -169,7 +170,9 @@ class NotificationServiceTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     const std::string url = GetParam() == Backend::kSqlite ? "sqlite://" + dir_.File("notification.db")
                                                             : PostgresServer::Shared().CreateDatabase();
-    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Open(url);
+    sql::OpenOptions open_options;
+    open_options.pool_size = 32;  // as many transactions at once as ConcurrentSchedulesAllSucceed's callers
+    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Open(url, open_options);
     CLINIC_ASSERT_OK(db.status());
     db_ = *std::move(db);
     CLINIC_ASSERT_OK(sql::Migrate(*db_, Migrations()));
@@ -385,6 +388,27 @@ TEST_P(NotificationServiceTest, ScheduleStoresThenQueuesOncePerRequestId) {
   absl::Status s = Rpc(&Stub::ScheduleReminder, scheduling_, reused, &r);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ViolatedFields(s), ElementsAre("request_id"));
+}
+
+TEST_P(NotificationServiceTest, ConcurrentSchedulesAllSucceed) {
+  // 32 callers at once, each a different appointment (the booking flow under load).
+  constexpr int kCallers = 32;
+  std::vector<v1::ScheduleReminderRequest> requests;
+  for (int i = 0; i < kCallers; ++i) requests.push_back(AppointmentRequest(absl::StrCat("a-c", i)));
+  std::vector<absl::Status> results(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      v1::Reminder r;
+      results[i] = Rpc(&Stub::ScheduleReminder, scheduling_, requests[i], &r);
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  for (const absl::Status& s : results) EXPECT_THAT(s, IsOk());
+  v1::ListRemindersRequest all;
+  all.set_page_size(100);
+  EXPECT_EQ(List(all, admin_).size(), static_cast<size_t>(kCallers));
+  EXPECT_EQ(queue_.jobs().size(), static_cast<size_t>(kCallers));
 }
 
 TEST_P(NotificationServiceTest, ScheduleSucceedsWhileTheQueueIsDownAndReconcileFindsIt) {
