@@ -298,8 +298,9 @@ absl::Status PatientService::HandleLookupContact(const server::Call& call, const
     } else {
       consent = store::LoadConsent(tx, record->patient_id);
       if (!consent.ok()) return consent.status();
-      // Cached with the record only when both were read in this transaction.
-      if (read.loaded.has_value() && record->patient_id == *id) read.loaded_consent = *consent;
+      // Cached with the record (a hit's entry gains it: the consent read now is at least
+      // as new as the cached record, and any change since invalidates the entry).
+      if (record->patient_id == *id) read.loaded_consent = *consent;
     }
     response->set_patient(record->patient.name());
     response->set_language_code(record->patient.language_code());

@@ -83,8 +83,14 @@ PatientService::CacheRead PatientService::LookUpCache(const server::Call& call, 
 }
 
 void PatientService::FillCache(const server::Call& call, const CacheRead& read, const absl::Status& status) {
-  if (cache_ == nullptr || !status.ok() || !read.loaded.has_value()) return;
-  cache_->Put(*read.loaded, read.loaded_consent.has_value() ? &*read.loaded_consent : nullptr, call.deadline());
+  if (cache_ == nullptr || !status.ok()) return;
+  const v1::Consent* consent = read.loaded_consent.has_value() ? &*read.loaded_consent : nullptr;
+  if (read.loaded.has_value()) {
+    cache_->Put(*read.loaded, consent, call.deadline());
+  } else if (read.hit.has_value() && !read.hit->consent.has_value() && consent != nullptr) {
+    // Fills in the consent of the entry at the hit's revision (never a newer one).
+    cache_->Put(read.hit->record, consent, call.deadline());
+  }
 }
 
 absl::Status PatientService::CollectChanged(sql::Transaction& tx, const CallAudit& audit,

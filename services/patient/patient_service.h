@@ -125,7 +125,7 @@ class PatientService final : public v1::PatientServiceBase {
   struct CacheRead {
     std::optional<CachedRecord> hit;
     std::optional<store::PatientRecord> loaded;
-    std::optional<v1::Consent> loaded_consent;  // read in the same transaction as `loaded`
+    std::optional<v1::Consent> loaded_consent;  // the record's consent, read in the transaction
   };
   CacheRead LookUpCache(const server::Call& call, std::string_view patient_id);
   // Puts what `read` loaded when the call succeeded.
