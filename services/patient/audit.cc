@@ -1,5 +1,6 @@
 #include "services/patient/audit.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,15 @@ void CallAudit::Reset() {
 
 void CallAudit::Note(std::string patient_id, v1::AccessAction action, std::string resource) {
   accesses_.push_back({std::move(patient_id), action, std::move(resource)});
+}
+
+std::vector<std::string> CallAudit::ChangedPatients() const {
+  std::vector<std::string> ids;
+  for (const Access& access : accesses_) {
+    if (access.action == v1::ACCESS_ACTION_READ || access.action == v1::ACCESS_ACTION_CREATE) continue;
+    if (std::find(ids.begin(), ids.end(), access.patient_id) == ids.end()) ids.push_back(access.patient_id);
+  }
+  return ids;
 }
 
 absl::Status CallAudit::Authorize(const std::optional<store::PatientRecord>& record,

@@ -68,6 +68,11 @@ class CallAudit {
 
   const auth::Principal& principal() const { return principal_; }
 
+  // The records noted with an action that may change them (anything but READ and
+  // CREATE), each once, in the order first noted: the records whose cache entries the
+  // call must invalidate after it commits.
+  std::vector<std::string> ChangedPatients() const;
+
  private:
   struct Access {
     std::string patient_id;

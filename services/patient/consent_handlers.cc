@@ -276,11 +276,12 @@ absl::Status PatientService::HandleLookupContact(const server::Call& call, const
     bad.Add("channel", "unknown value");
   }
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "LookupContact", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  CacheRead read = LookUpCache(call, *id);
+  absl::Status status = Audited(call, "LookupContact", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kLookupContact, v1::ACCESS_ACTION_READ,
-                       absl::StrCat(request.name(), "/consent"), request.name());
+                       absl::StrCat(request.name(), "/consent"), request.name(), &read);
     if (!record.ok()) return record.status();
     // A merged record resolves to its survivor (one hop: a survivor is never merged).
     if (record->patient.state() == v1::Patient::STATE_MERGED && !record->patient.merged_into().empty()) {
@@ -291,8 +292,16 @@ absl::Status PatientService::HandleLookupContact(const server::Call& call, const
       if (!survivor.ok()) return survivor.status();
       record = *std::move(survivor);
     }
-    absl::StatusOr<v1::Consent> consent = store::LoadConsent(tx, record->patient_id);
-    if (!consent.ok()) return consent.status();
+    absl::StatusOr<v1::Consent> consent;
+    if (read.hit.has_value() && read.hit->consent.has_value() && record->patient_id == *id) {
+      consent = *read.hit->consent;
+    } else {
+      consent = store::LoadConsent(tx, record->patient_id);
+      if (!consent.ok()) return consent.status();
+      // Cached with the record (a hit's entry gains it: the consent read now is at least
+      // as new as the cached record, and any change since invalidates the entry).
+      if (record->patient_id == *id) read.loaded_consent = *consent;
+    }
     response->set_patient(record->patient.name());
     response->set_language_code(record->patient.language_code());
     const bool erased = record->patient.state() == v1::Patient::STATE_ERASED;
@@ -313,6 +322,8 @@ absl::Status PatientService::HandleLookupContact(const server::Call& call, const
     }
     return absl::OkStatus();
   });
+  FillCache(call, read, status);
+  return status;
 }
 
 }  // namespace clinic::patient

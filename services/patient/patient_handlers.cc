@@ -77,13 +77,17 @@ absl::Status PatientService::HandleGetPatient(const server::Call& call, const v1
   status::FieldViolations bad;
   std::optional<std::string> id = api::ParseId(kPatientPattern, request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetPatient", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
-    absl::StatusOr<store::PatientRecord> record = LoadAuthorized(
-        tx, audit, *id, PatientAction::kReadDemographics, v1::ACCESS_ACTION_READ, request.name(), request.name());
+  CacheRead read = LookUpCache(call, *id);
+  absl::Status status = Audited(call, "GetPatient", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+    absl::StatusOr<store::PatientRecord> record =
+        LoadAuthorized(tx, audit, *id, PatientAction::kReadDemographics, v1::ACCESS_ACTION_READ, request.name(),
+                       request.name(), &read);
     if (!record.ok()) return record.status();
     *response = record->patient;
     return absl::OkStatus();
   });
+  FillCache(call, read, status);
+  return status;
 }
 
 absl::Status PatientService::HandleUpdatePatient(const server::Call& call, const v1::UpdatePatientRequest& request,

@@ -1,6 +1,11 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -9,6 +14,7 @@
 #include "common/sql/database.h"
 #include "google/protobuf/message.h"
 #include "services/patient/audit.h"
+#include "services/patient/patient_cache.h"
 
 namespace clinic::patient {
 
@@ -27,12 +33,19 @@ namespace clinic::patient {
 // method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient: not
 // written yet).
 //
-// Thread-safe: handlers run concurrently on gRPC's threads; `db` and `clock` must be
-// thread-safe and outlive the service.
+// With a `cache` (patient_cache.h), GetPatient and LookupContact read the record through
+// it: the lookup happens before the transaction (no Redis call while it holds database
+// locks), the authorisation and the access log entries happen in the transaction as on
+// a miss, and a record read from the database is put after the commit. Every call that
+// changes records invalidates their entries after its commit (Audited, AuditedOnce).
+//
+// Thread-safe: handlers run concurrently on gRPC's threads; `db`, `clock` and `cache`
+// (may be null: no cache) must be thread-safe and outlive the service.
 class PatientService final : public v1::PatientServiceBase {
  public:
-  PatientService(const server::CallRunner& calls, sql::Database& db, const Clock& clock)
-      : PatientServiceBase(calls), db_(db), clock_(clock) {}
+  PatientService(const server::CallRunner& calls, sql::Database& db, const Clock& clock,
+                 PatientCache* cache = nullptr)
+      : PatientServiceBase(calls), db_(db), clock_(clock), cache_(cache) {}
 
  protected:
   // Records (patient_handlers.cc).
@@ -132,6 +145,22 @@ class PatientService final : public v1::PatientServiceBase {
  private:
   using AuditedFn = absl::FunctionRef<absl::Status(sql::Transaction&, CallAudit&)>;
 
+  // One record read through the cache: the hit looked up before the transaction, or what
+  // the transaction loaded instead (put after the commit by FillCache).
+  struct CacheRead {
+    std::optional<CachedRecord> hit;
+    std::optional<store::PatientRecord> loaded;
+    std::optional<v1::Consent> loaded_consent;  // the record's consent, read in the transaction
+  };
+  CacheRead LookUpCache(const server::Call& call, std::string_view patient_id);
+  // Puts what `read` loaded when the call succeeded.
+  void FillCache(const server::Call& call, const CacheRead& read, const absl::Status& status);
+  // In the call's transaction, after its changes: the changed records' revisions.
+  absl::Status CollectChanged(sql::Transaction& tx, const CallAudit& audit,
+                              std::vector<std::pair<std::string, int64_t>>* changed);
+  // After the commit: drops the changed records' cache entries.
+  void InvalidateChanged(const server::Call& call, const std::vector<std::pair<std::string, int64_t>>& changed);
+
   // Runs `fn` in one read-write transaction with the call's access log entries appended
   // when it succeeds (reads are audited too); the refused or failed accesses otherwise.
   absl::Status Audited(const server::Call& call, std::string_view method, AuditedFn fn);
@@ -143,14 +172,17 @@ class PatientService final : public v1::PatientServiceBase {
 
   // The record `patient_id` for `policy_action`, noted in `audit` as `action` on
   // `resource`: NOT_FOUND (naming `requested_name`) when it does not exist or the caller
-  // may not see it, PERMISSION_DENIED as domain::Authorize decides.
+  // may not see it, PERMISSION_DENIED as domain::Authorize decides. With `read`, the
+  // record is its cache hit when it has one, and what was loaded is kept in it.
   absl::StatusOr<store::PatientRecord> LoadAuthorized(sql::Transaction& tx, CallAudit& audit,
                                                       std::string_view patient_id,
                                                       domain::PatientAction policy_action, v1::AccessAction action,
-                                                      std::string resource, std::string_view requested_name);
+                                                      std::string resource, std::string_view requested_name,
+                                                      CacheRead* read = nullptr);
 
   sql::Database& db_;
   const Clock& clock_;
+  PatientCache* const cache_;
 };
 
 }  // namespace clinic::patient

@@ -7,6 +7,11 @@
 # Workloads:
 #   reserve_release   inventory_service: ReserveDose of one unit, then ReleaseReservation
 #                     (loadgen --workload=reserve_release prepares a clinic and a lot)
+#   get_patient       patient_service: GetPatient on Redis cache hits (loadgen registers
+#                     --patients patients with CreatePatient and reads each once first;
+#                     a private redis-server, pinned with the service, is started)
+#   get_patient_nocache  the same with the service's --cache_enabled=false: every read
+#                     from the database
 #
 # BUILD_DIR defaults to build/. Options (defaults in brackets):
 #   --backend=B       sqlite (a fresh file per run) or postgres (a throwaway cluster for
@@ -17,12 +22,14 @@
 #   --duration=D      loadgen measured duration per run [10s]
 #   --concurrency=N   closed-loop operations outstanding [8]
 #   --channels=N      client channels (TCP connections) [4]
+#   --patients=N      get_patient*: patients registered before each run [100000]
 #   --output=FILE     also write the JSON summary to FILE
 #
 # The servers (and PostgreSQL) run pinned to CPU 1 and loadgen to CPU 0. Each round
 # runs both arms, echo,workload then workload,echo alternately, each on a fresh server
 # (and database). The figure is the median over rounds of
-# operations/s(workload) / calls/s(echo); an operation of reserve_release is two RPCs.
+# operations/s(workload) / calls/s(echo); an operation of reserve_release is two RPCs,
+# of get_patient one. Preparing a workload (loadgen's Prepare) is not measured.
 set -euo pipefail
 
 BUILD_DIR=build
@@ -33,6 +40,7 @@ WARMUP=2s
 DURATION=10s
 CONCURRENCY=8
 CHANNELS=4
+PATIENTS=100000
 OUTPUT=
 
 for arg in "$@"; do
@@ -44,8 +52,9 @@ for arg in "$@"; do
     --duration=*) DURATION="${arg#*=}" ;;
     --concurrency=*) CONCURRENCY="${arg#*=}" ;;
     --channels=*) CHANNELS="${arg#*=}" ;;
+    --patients=*) PATIENTS="${arg#*=}" ;;
     --output=*) OUTPUT="${arg#*=}" ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --*) echo "vs_echo: unknown option $arg (see --help)" >&2; exit 2 ;;
     *) BUILD_DIR="$arg" ;;
   esac
@@ -54,9 +63,20 @@ done
 BENCH_NAME=vs_echo
 source "$(dirname "$0")/lib.sh"
 
+CLINIC=
+LOAD_WORKLOAD="$WORKLOAD"
+SERVICE_FLAGS=()
+WORKLOAD_FLAGS=()
+NEEDS_REDIS=false
 case "$WORKLOAD" in
   reserve_release) SERVICE=inventory; ROLE=network_admin ;;
-  *) note "--workload must be reserve_release (see --help)"; exit 2 ;;
+  get_patient|get_patient_nocache)
+    SERVICE=patient; ROLE=reception; CLINIC=loadgen-clinic; LOAD_WORKLOAD=get_patient
+    WORKLOAD_FLAGS=(--patients="$PATIENTS")
+    NEEDS_REDIS=true
+    if [[ "$WORKLOAD" == get_patient_nocache ]]; then SERVICE_FLAGS=(--cache_enabled=false); fi
+    ;;
+  *) note "--workload must be reserve_release, get_patient or get_patient_nocache (see --help)"; exit 2 ;;
 esac
 case "$BACKEND" in sqlite|postgres) ;; *) note "--backend must be sqlite or postgres"; exit 2 ;; esac
 
@@ -70,7 +90,7 @@ done
 
 bench_pin
 bench_workdir
-bench_token "$ROLE"
+bench_token "$ROLE" "$CLINIC"
 
 # PostgreSQL: one throwaway cluster on a free loopback port, as the tests do (as the
 # postgres user when run as root: initdb refuses root).
@@ -92,11 +112,31 @@ if [[ "$BACKEND" == postgres ]]; then
   "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$WORK/pg" -U "$PG_USER" -A trust >"$WORK/initdb.log" 2>&1 \
     || { cat "$WORK/initdb.log" >&2; exit 1; }
   PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  BENCH_CLEANUP_HOOK=stop_postgres
   "${SERVER_PIN[@]}" "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK/pg" start >/dev/null \
     || { cat "$WORK/pg/server.log" >&2; exit 1; }
 fi
+
+# Redis (get_patient*): one private redis-server on a free loopback port for the whole
+# run, no persistence, pinned with the service; flushed before each run.
+REDIS_PID=
+REDIS_PORT=
+stop_redis() { if [[ -n "$REDIS_PID" ]]; then kill -TERM "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; fi; }
+if [[ "$NEEDS_REDIS" == true ]]; then
+  command -v redis-server >/dev/null || { note "redis-server not found (apt-get install redis-server)"; exit 1; }
+  REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "${SERVER_PIN[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$REDIS_PORT" ping >/dev/null || { cat "$WORK/redis.log" >&2; exit 1; }
+  SERVICE_FLAGS+=("--redis_url=redis://127.0.0.1:$REDIS_PORT")
+fi
+cleanup_dependencies() {
+  stop_redis
+  if [[ -n "$PG_BIN" ]]; then stop_postgres; fi
+}
+BENCH_CLEANUP_HOOK=cleanup_dependencies
 
 database_url() {
   local run="$1"
@@ -116,9 +156,10 @@ run_arm() {
     bench_start "$arm" "${SERVER_PIN[@]}" "$ECHO" "${COMMON_FLAGS[@]}"
     load=(--workload=echo)
   else
-    bench_start "$arm" "${SERVER_PIN[@]}" "$SERVICE_BIN" "${COMMON_FLAGS[@]}" \
+    if [[ -n "$REDIS_PORT" ]]; then redis-cli -p "$REDIS_PORT" flushall >/dev/null; fi
+    bench_start "$arm" "${SERVER_PIN[@]}" "$SERVICE_BIN" "${COMMON_FLAGS[@]}" "${SERVICE_FLAGS[@]}" \
       "--database_url=$(database_url "${arm}_$round")"
-    load=(--workload="$WORKLOAD")
+    load=(--workload="$LOAD_WORKLOAD" "${WORKLOAD_FLAGS[@]}")
   fi
   "${CLIENT_PIN[@]}" "$LOADGEN" --target="$ADDRESS" --mode=closed "${load[@]}" \
     --concurrency="$CONCURRENCY" --channels="$CHANNELS" --warmup="$WARMUP" --duration="$DURATION" \

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "tools/loadgen/channels.h"
 #include "tools/loadgen/echo_workload.h"
+#include "tools/loadgen/get_patient_workload.h"
 #include "tools/loadgen/reserve_workload.h"
 #include "tools/loadgen/report.h"
 #include "tools/loadgen/run_loop.h"
@@ -25,7 +26,9 @@
 ABSL_FLAG(std::string, target, "", "Server address, e.g. 127.0.0.1:50051 (required).");
 ABSL_FLAG(std::string, workload, "echo",
           "Operation to repeat: echo (one Echo RPC), or reserve_release (the inventory service's "
-          "ReserveDose then ReleaseReservation; needs a network_admin token to prepare the stock).");
+          "ReserveDose then ReleaseReservation; needs a network_admin token to prepare the stock), or "
+          "get_patient (the patient service's GetPatient over --patients registered first; needs a "
+          "reception token with a clinic).");
 ABSL_FLAG(std::string, mode, "closed",
           "closed: --concurrency operations outstanding at all times (throughput); "
           "open: --rate operations started per second whatever the completions, latency "
@@ -45,6 +48,8 @@ ABSL_FLAG(std::string, token_file, "", "File holding the bearer token (instead o
 ABSL_FLAG(int, payload_bytes, 0, "echo: size of the echoed payload in bytes.");
 ABSL_FLAG(std::string, clinic, "loadgen-clinic", "reserve_release: the clinic id (registered if new).");
 ABSL_FLAG(std::string, product, "hydroxocobalamin-1mg-1ml", "reserve_release: the product id.");
+ABSL_FLAG(int, patients, 100000, "get_patient: patients registered (and read once) before the run.");
+ABSL_FLAG(int, prepare_parallelism, 16, "get_patient: CreatePatient calls at a time while preparing.");
 ABSL_FLAG(std::string, output, "", "Also write the JSON report to this file.");
 ABSL_FLAG(bool, stdout, true, "Print the JSON report on stdout.");
 
@@ -162,8 +167,20 @@ int main(int argc, char** argv) {
     info.workload_params["clinic"] = absl::GetFlag(FLAGS_clinic);
     info.workload_params["product"] = absl::GetFlag(FLAGS_product);
     workload = std::move(reserve);
+  } else if (workload_name == "get_patient") {
+    auto get = std::make_unique<clinic::loadgen::GetPatientWorkload>(channels);
+    const int patients = absl::GetFlag(FLAGS_patients);
+    const absl::Time prepare_start = absl::Now();
+    if (absl::Status prepared = get->Prepare(settings, patients, absl::GetFlag(FLAGS_prepare_parallelism));
+        !prepared.ok()) {
+      return Fail("preparing the patients: " + std::string(prepared.message()));
+    }
+    std::cerr << "loadgen: " << patients << " patients registered and read once in "
+              << absl::FormatDuration(absl::Now() - prepare_start) << "\n";
+    info.workload_params["patients"] = patients;
+    workload = std::move(get);
   } else {
-    return Fail("--workload must be echo or reserve_release, not '" + workload_name + "'");
+    return Fail("--workload must be echo, reserve_release or get_patient, not '" + workload_name + "'");
   }
   info.workload = std::string(workload->Name());
 
