@@ -3,11 +3,9 @@
 namespace clinic::notification::domain {
 namespace {
 
-ContactChoice Skip(v1::SkipReason reason) {
-  ContactChoice c;
-  c.skip_reason = reason;
-  return c;
-}
+// Built in one expression: GCC 12 under ASan warns (maybe-uninitialized, a false
+// positive) about a default-constructed ContactChoice whose optional is then assigned.
+ContactChoice Skip(v1::SkipReason reason) { return ContactChoice{std::nullopt, reason}; }
 
 }  // namespace
 
@@ -24,11 +22,7 @@ ContactChoice ChooseContact(const PatientContact& contact, type::v1::ContactChan
     if (p.address.empty()) continue;
     if (best == nullptr || (p.preferred && !best->preferred)) best = &p;
   }
-  if (best != nullptr) {
-    ContactChoice c;
-    c.point = *best;
-    return c;
-  }
+  if (best != nullptr) return ContactChoice{*best, v1::SKIP_REASON_UNSPECIFIED};
   if (any_granted) return Skip(v1::SKIP_REASON_NO_ADDRESS);
   if (any_opted_out) return Skip(v1::SKIP_REASON_OPTED_OUT);
   return Skip(v1::SKIP_REASON_NO_CONSENT);
