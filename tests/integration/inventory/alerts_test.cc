@@ -5,7 +5,6 @@
 // fake NotificationService over gRPC. Time is a FakeClock.
 
 #include <atomic>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,13 +21,11 @@
 #include "clinic/inventory/v1/inventory_service.grpc.pb.h"
 #include "clinic/notification/v1/notification_service.grpc.pb.h"
 #include "common/api/convert.h"
-#include "common/auth/jwt.h"
+#include "common/auth/token_verifier.h"
 #include "common/clock/clock.h"
 #include "common/outbox/relay.h"
 #include "common/peer/token_source.h"
 #include "common/sql/database.h"
-#include "common/sql/migrations.h"
-#include "common/status/grpc_status.h"
 #include "common/status/status.h"
 #include "common/sync/mutex.h"
 #include "grpcpp/grpcpp.h"
@@ -38,35 +35,28 @@
 #include "services/inventory/inventory_service.h"
 #include "services/inventory/schema.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/postgres_server.h"
+#include "tests/support/service_harness.h"
 #include "tests/support/status_matchers.h"
-#include "tests/support/temp_dir.h"
 
 namespace clinic::inventory {
 namespace {
 
 namespace nv1 = ::clinic::notification::v1;
 
+using ::clinic::testing::Backend;
+using ::clinic::testing::BackendName;
+using ::clinic::testing::CallWith;
 using ::clinic::testing::FakeClock;
 using ::clinic::testing::IsOk;
-using ::clinic::testing::PostgresServer;
+using ::clinic::testing::ServiceHarness;
 using ::clinic::testing::StatusIs;
-using ::clinic::testing::TempDir;
+using ::clinic::testing::ViolatedFields;
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 
-enum class Backend { kSqlite, kPostgres };
-
-constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-alerts-test";
 constexpr char kNorth[] = "clinic-north";
 constexpr char kSouth[] = "clinic-south";
 constexpr char kB12[] = "test-b12";
-
-std::vector<std::string> ViolatedFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : status::GetFieldViolations(status)) fields.push_back(v.field);
-  return fields;
-}
 
 // The notification service as far as staff alerts go: records every ScheduleReminder
 // call with its metadata and answers UNAVAILABLE to the first `fail` calls.
@@ -121,29 +111,11 @@ class AlertsTest : public ::testing::TestWithParam<Backend> {
   AlertsTest() : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 25, 10, 0, 0), absl::UTCTimeZone())) {}
 
   void SetUp() override {
-    const std::string url = GetParam() == Backend::kSqlite ? "sqlite://" + dir_.File("inventory.db")
-                                                            : PostgresServer::Shared().CreateDatabase();
-    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Open(url);
-    CLINIC_ASSERT_OK(db.status());
-    db_ = *std::move(db);
-    CLINIC_ASSERT_OK(sql::Migrate(*db_, Migrations()));
-    key_file_ = dir_.File("hs256.key");
-    std::ofstream(key_file_) << kSecret;
-    auth::JwtVerifierOptions options;
-    options.hs256_key_file = key_file_;
-    absl::StatusOr<std::unique_ptr<auth::TokenVerifier>> verifier = auth::NewJwtVerifier(options, system_clock_);
-    CLINIC_ASSERT_OK(verifier.status());
-    verifier_ = *std::move(verifier);
-    calls_ = std::make_unique<server::CallRunner>(*verifier_);
-    service_ = std::make_unique<InventoryService>(*calls_, *db_, clock_);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::InventoryService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    CLINIC_ASSERT_OK(harness_.OpenDatabase(Migrations()));
+    db_ = &harness_.db();
+    service_ = harness_.Adopt(std::make_unique<InventoryService>(harness_.calls(), *db_, clock_));
+    stub_ = v1::InventoryService::NewStub(harness_.Serve({service_}));
+    ASSERT_NE(stub_, nullptr);
 
     admin_ = Token(auth::Role::kNetworkAdmin, "admin-1", std::nullopt);
     manager_ = Token(auth::Role::kClinicManager, "manager-1", kNorth);
@@ -157,26 +129,16 @@ class AlertsTest : public ::testing::TestWithParam<Backend> {
 
   void TearDown() override {
     if (notification_server_) notification_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   }
 
   std::string Token(auth::Role role, std::string subject, std::optional<std::string> clinic) {
-    auth::Claims claims;
-    claims.subject = std::move(subject);
-    claims.role = role;
-    claims.clinic = std::move(clinic);
-    claims.issued_at = absl::Now();
-    claims.expires_at = absl::Now() + absl::Hours(1);
-    return auth::MintHs256(claims, kSecret).value();
+    return harness_.Token(role, std::move(subject), std::move(clinic));
   }
 
   template <typename Request, typename Response>
   absl::Status Rpc(grpc::Status (v1::InventoryService::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                    const std::string& token, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context.AddMetadata("authorization", "Bearer " + token);
-    return status::FromGrpcStatus((stub_.get()->*method)(&context, request, response));
+    return CallWith(*stub_, method, token, request, response);
   }
 
   std::string NewRequestId() { return absl::StrCat("req-", ++request_counter_); }
@@ -319,7 +281,7 @@ class AlertsTest : public ::testing::TestWithParam<Backend> {
     notification_server_ = builder.BuildAndStart();
     ASSERT_NE(notification_server_, nullptr);
     peer::Hs256TokenOptions token_options;
-    token_options.key_file = key_file_;
+    token_options.key_file = harness_.key_file();
     token_options.service_name = "inventory";
     absl::StatusOr<std::unique_ptr<peer::TokenSource>> tokens = peer::NewHs256TokenSource(token_options, system_clock_);
     CLINIC_ASSERT_OK(tokens.status());
@@ -334,15 +296,11 @@ class AlertsTest : public ::testing::TestWithParam<Backend> {
     relay_->Handle(store::kStaffAlertTopic, [this](const outbox::Message& m) { return sender_->Deliver(m); });
   }
 
-  TempDir dir_;
-  std::string key_file_;
   SystemClock system_clock_;
   FakeClock clock_;
-  std::unique_ptr<sql::Database> db_;
-  std::unique_ptr<auth::TokenVerifier> verifier_;
-  std::unique_ptr<server::CallRunner> calls_;
-  std::unique_ptr<InventoryService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  ServiceHarness harness_{GetParam()};
+  sql::Database* db_ = nullptr;
+  InventoryService* service_ = nullptr;
   std::unique_ptr<v1::InventoryService::Stub> stub_;
   std::string admin_, manager_, south_manager_, reception_, scheduling_;
   std::atomic<int> request_counter_{0};
@@ -717,7 +675,7 @@ TEST_P(AlertsTest, TheRelayDeliversAStaffAlertAndRetriesWhileTheServiceIsUnavail
     EXPECT_EQ(request.request_id(), "inventory-alert-" + alert_id);
     EXPECT_EQ(call.request_id_header, request.request_id());
     ASSERT_EQ(call.authorization.rfind("Bearer ", 0), 0u);
-    absl::StatusOr<auth::Principal> principal = verifier_->Verify(call.authorization.substr(7));
+    absl::StatusOr<auth::Principal> principal = harness_.verifier().Verify(call.authorization.substr(7));
     ASSERT_THAT(principal, IsOk());
     EXPECT_EQ(principal->subject, "inventory");
     EXPECT_EQ(principal->role, auth::Role::kService);
@@ -757,7 +715,7 @@ TEST_P(AlertsTest, TheRelayThreadDeliversInTheBackground) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, AlertsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& param_info) {
-                           return param_info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                           return BackendName(param_info.param);
                          });
 
 }  // namespace

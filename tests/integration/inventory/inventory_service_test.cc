@@ -2,7 +2,6 @@
 // fresh database in this process's PostgreSQL cluster. Time is a FakeClock.
 
 #include <atomic>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,29 +15,28 @@
 #include "absl/time/time.h"
 #include "clinic/inventory/v1/inventory_service.grpc.pb.h"
 #include "common/api/convert.h"
-#include "common/auth/jwt.h"
 #include "common/clock/clock.h"
 #include "common/sql/database.h"
-#include "common/sql/migrations.h"
-#include "common/status/grpc_status.h"
 #include "common/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "services/inventory/housekeeper.h"
 #include "services/inventory/inventory_service.h"
 #include "services/inventory/schema.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/postgres_server.h"
+#include "tests/support/service_harness.h"
 #include "tests/support/status_matchers.h"
-#include "tests/support/temp_dir.h"
 
 namespace clinic::inventory {
 namespace {
 
+using ::clinic::testing::Backend;
+using ::clinic::testing::BackendName;
+using ::clinic::testing::CallWith;
 using ::clinic::testing::FakeClock;
 using ::clinic::testing::IsOk;
-using ::clinic::testing::PostgresServer;
+using ::clinic::testing::ServiceHarness;
 using ::clinic::testing::StatusIs;
-using ::clinic::testing::TempDir;
+using ::clinic::testing::ViolatedFields;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -46,19 +44,12 @@ using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
-enum class Backend { kSqlite, kPostgres };
-
-constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-inventory-test";
 constexpr char kNorth[] = "clinic-north";
 constexpr char kSouth[] = "clinic-south";
 constexpr char kB12[] = "test-b12";
 constexpr char kB12Sku[] = "TEST-B12-1MG";
 
-std::vector<std::string> ViolatedFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : status::GetFieldViolations(status)) fields.push_back(v.field);
-  return fields;
-}
+using Stub = v1::InventoryService::Stub;
 
 class InventoryServiceTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -66,29 +57,11 @@ class InventoryServiceTest : public ::testing::TestWithParam<Backend> {
   InventoryServiceTest() : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 25, 10, 0, 0), absl::UTCTimeZone())) {}
 
   void SetUp() override {
-    const std::string url = GetParam() == Backend::kSqlite ? "sqlite://" + dir_.File("inventory.db")
-                                                            : PostgresServer::Shared().CreateDatabase();
-    absl::StatusOr<std::unique_ptr<sql::Database>> db = sql::Open(url);
-    CLINIC_ASSERT_OK(db.status());
-    db_ = *std::move(db);
-    CLINIC_ASSERT_OK(sql::Migrate(*db_, Migrations()));
-    const std::string key_file = dir_.File("hs256.key");
-    std::ofstream(key_file) << kSecret;
-    auth::JwtVerifierOptions options;
-    options.hs256_key_file = key_file;
-    absl::StatusOr<std::unique_ptr<auth::TokenVerifier>> verifier = auth::NewJwtVerifier(options, system_clock_);
-    CLINIC_ASSERT_OK(verifier.status());
-    verifier_ = *std::move(verifier);
-    calls_ = std::make_unique<server::CallRunner>(*verifier_);
-    service_ = std::make_unique<InventoryService>(*calls_, *db_, clock_);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::InventoryService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    CLINIC_ASSERT_OK(harness_.OpenDatabase(Migrations()));
+    db_ = &harness_.db();
+    service_ = harness_.Adopt(std::make_unique<InventoryService>(harness_.calls(), *db_, clock_));
+    stub_ = v1::InventoryService::NewStub(harness_.Serve({service_}));
+    ASSERT_NE(stub_, nullptr);
 
     admin_ = Token(auth::Role::kNetworkAdmin, "admin-1", std::nullopt);
     manager_ = Token(auth::Role::kClinicManager, "manager-1", kNorth);
@@ -98,28 +71,15 @@ class InventoryServiceTest : public ::testing::TestWithParam<Backend> {
     CreateProduct(kB12, kB12Sku);
   }
 
-  void TearDown() override {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  }
-
   std::string Token(auth::Role role, std::string subject, std::optional<std::string> clinic) {
-    auth::Claims claims;
-    claims.subject = std::move(subject);
-    claims.role = role;
-    claims.clinic = std::move(clinic);
-    claims.issued_at = absl::Now();
-    claims.expires_at = absl::Now() + absl::Hours(1);
-    return auth::MintHs256(claims, kSecret).value();
+    return harness_.Token(role, std::move(subject), std::move(clinic));
   }
 
   // One RPC with `token`; returns its status converted back to absl.
   template <typename Request, typename Response>
-  absl::Status Rpc(grpc::Status (v1::InventoryService::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+  absl::Status Rpc(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                    const std::string& token, const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context.AddMetadata("authorization", "Bearer " + token);
-    return status::FromGrpcStatus((stub_.get()->*method)(&context, request, response));
+    return CallWith(*stub_, method, token, request, response);
   }
 
   std::string NewRequestId() { return absl::StrCat("req-", ++request_counter_); }
@@ -227,14 +187,10 @@ class InventoryServiceTest : public ::testing::TestWithParam<Backend> {
     }
   }
 
-  TempDir dir_;
-  SystemClock system_clock_;
   FakeClock clock_;
-  std::unique_ptr<sql::Database> db_;
-  std::unique_ptr<auth::TokenVerifier> verifier_;
-  std::unique_ptr<server::CallRunner> calls_;
-  std::unique_ptr<InventoryService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  ServiceHarness harness_{GetParam()};
+  sql::Database* db_ = nullptr;
+  InventoryService* service_ = nullptr;
   std::unique_ptr<v1::InventoryService::Stub> stub_;
   std::string admin_, manager_, scheduling_;
   std::atomic<int> request_counter_{0};
@@ -822,7 +778,7 @@ TEST_P(InventoryServiceTest, StockLevelsPageThroughEveryLot) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, InventoryServiceTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& param) {
-                           return param.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                           return BackendName(param.param);
                          });
 
 }  // namespace
