@@ -442,7 +442,7 @@ TEST_P(NotificationServiceTest, ConcurrentSchedulesAllSucceed) {
 
 // The booking flow under load, with the callers' retries arriving while the first try is
 // still running: 64 schedules of one clinic at once, each also sent by a second caller
-// with the same request_id. Every call succeeds, both calls of a request_id answer the
+// with the same request_id, while 16 due reminders are delivered. Every call succeeds, both calls of a request_id answer the
 // same reminder, and each request_id stores one reminder and one idempotency key. On
 // PostgreSQL no transaction had to be run again (ScheduleReminder is READ COMMITTED:
 // handler_support.h). Under SERIALIZABLE it was: the schedules' reads of what they had
@@ -455,9 +455,24 @@ TEST_P(NotificationServiceTest, ConcurrentSchedulesWithDuplicateRequestIdsAllSuc
   constexpr int kCopies = 2;
   std::vector<v1::ScheduleReminderRequest> requests;
   for (int i = 0; i < kRequests; ++i) requests.push_back(AppointmentRequest(absl::StrCat("a-d", i)));
+  // Deliveries at the same time, as the dispatcher's workers would run them.
+  constexpr int kDue = 16;
+  constexpr int kWorkers = 4;
+  std::vector<v1::Reminder> due;
+  for (int i = 0; i < kDue; ++i) {
+    v1::ScheduleReminderRequest dose = DoseRequest();
+    dose.mutable_reminder()->set_dedupe_key(absl::StrCat("dose-", i));
+    due.push_back(Schedule(dose));
+  }
+  std::vector<DeliveryOutcome::Kind> delivered(kDue, DeliveryOutcome::kDead);
   std::vector<absl::Status> results(kRequests * kCopies);
   std::vector<v1::Reminder> answers(kRequests * kCopies);
   std::vector<std::thread> callers;
+  for (int w = 0; w < kWorkers; ++w) {
+    callers.emplace_back([&, w] {
+      for (int j = w; j < kDue; j += kWorkers) delivered[j] = Deliver(due[j]).kind;
+    });
+  }
   for (int copy = 0; copy < kCopies; ++copy) {
     for (int i = 0; i < kRequests; ++i) {
       const int slot = copy * kRequests + i;
@@ -467,6 +482,7 @@ TEST_P(NotificationServiceTest, ConcurrentSchedulesWithDuplicateRequestIdsAllSuc
     }
   }
   for (std::thread& t : callers) t.join();
+  for (int j = 0; j < kDue; ++j) EXPECT_EQ(delivered[j], DeliveryOutcome::kDone) << "due reminder " << j;
   std::set<std::string> names;
   for (int i = 0; i < kRequests; ++i) {
     for (int copy = 0; copy < kCopies; ++copy) EXPECT_THAT(results[copy * kRequests + i], IsOk()) << "request " << i;
@@ -477,11 +493,11 @@ TEST_P(NotificationServiceTest, ConcurrentSchedulesWithDuplicateRequestIdsAllSuc
   EXPECT_EQ(names.size(), static_cast<size_t>(kRequests));
   v1::ListRemindersRequest all;
   all.set_page_size(200);
-  EXPECT_EQ(List(all, admin_).size(), static_cast<size_t>(kRequests));
+  EXPECT_EQ(List(all, admin_).size(), static_cast<size_t>(kRequests + kDue));
   absl::StatusOr<sql::ResultSet> keys =
       db_->Query("SELECT COUNT(*) FROM idempotency_keys WHERE method = 'ScheduleReminder'");
   CLINIC_ASSERT_OK(keys.status());
-  EXPECT_EQ((*keys)[0].GetInt64(0), kRequests);
+  EXPECT_EQ((*keys)[0].GetInt64(0), kRequests + kDue);
   // SQLite runs one writer at a time (a busy timeout could still retry there).
   if (GetParam() == Backend::kPostgres) {
     EXPECT_EQ(handler_db_->retries(), 0);
