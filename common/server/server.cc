@@ -196,10 +196,12 @@ void Server::RecordComponent(const std::string& name, ComponentHealth health) {
   if (health.detail.size() > kMaxComponentDetail) health.detail.resize(kMaxComponentDetail);
   const ComponentState state = health.state;
   if (!components_.Set(name, std::move(health))) return;
-  const HealthCheckResponse::ServingStatus status = state == ComponentState::kServing      ? HealthCheckResponse::SERVING
-                                                    : state == ComponentState::kNotServing ? HealthCheckResponse::NOT_SERVING
-                                                                                           : HealthCheckResponse::UNKNOWN;
-  for (const auto& [service, service_name] : services_) health_->Set(absl::StrCat(service_name, "/", name), status);
+  HealthCheckResponse::ServingStatus status = HealthCheckResponse::UNKNOWN;
+  if (state == ComponentState::kServing) status = HealthCheckResponse::SERVING;
+  if (state == ComponentState::kNotServing) status = HealthCheckResponse::NOT_SERVING;
+  for (const auto& [service, service_name] : services_) {
+    health_->Set(absl::StrCat(service_name, "/", name), status);
+  }
 }
 
 metrics::HttpResponse Server::HealthzResponse() {

@@ -109,8 +109,9 @@ class Server {
   void AddHealthComponent(std::string name, std::function<ComponentHealth()> probe);
 
   // Binds and starts serving; call at most once, after every AddService,
-  // AddReadinessCheck and AddHealthComponent. UNAVAILABLE if a port cannot be bound, INVALID_ARGUMENT if the TLS
-  // files cannot be read.
+  // AddReadinessCheck and AddHealthComponent. UNAVAILABLE if a port cannot be bound,
+  // INVALID_ARGUMENT if the TLS files cannot be read or a component name is bad or
+  // repeated.
   absl::Status Start();
   int port() const { return port_; }
   int metrics_port() const { return exporter_ ? exporter_->port() : -1; }
