@@ -6,12 +6,21 @@
 namespace clinic::metrics {
 
 absl::StatusOr<std::unique_ptr<HttpExporter>> HttpExporter::Start(const std::string& address, int port,
-                                                                   const Registry& registry) {
+                                                                   const Registry& registry,
+                                                                   std::vector<HttpRoute> routes) {
   std::unique_ptr<HttpExporter> exporter(new HttpExporter);
   exporter->server_ = std::make_unique<httplib::Server>();
   exporter->server_->Get("/metrics", [&registry](const httplib::Request&, httplib::Response& res) {
     res.set_content(registry.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
+  for (HttpRoute& route : routes) {
+    exporter->server_->Get(route.path, [handler = std::move(route.handler)](const httplib::Request&,
+                                                                           httplib::Response& res) {
+      HttpResponse answer = handler();
+      res.status = answer.status;
+      res.set_content(answer.body, answer.content_type);
+    });
+  }
   // httplib's default also sets SO_REUSEPORT, which would let two processes share the
   // port silently; keep only SO_REUSEADDR.
   exporter->server_->set_socket_options([](socket_t sock) {

@@ -15,14 +15,23 @@ constexpr absl::Duration kCancelPoll = absl::Seconds(1);
 }  // namespace
 
 HealthService::HealthService(const std::vector<std::string>& services, int max_watchers)
-    : max_watchers_(max_watchers) {
-  status_[""] = HealthCheckResponse::NOT_SERVING;
-  for (const std::string& name : services) status_[name] = HealthCheckResponse::NOT_SERVING;
+    : max_watchers_(max_watchers), services_([&services] {
+        std::vector<std::string> names = {""};
+        names.insert(names.end(), services.begin(), services.end());
+        return names;
+      }()) {
+  for (const std::string& name : services_) status_[name] = HealthCheckResponse::NOT_SERVING;
 }
 
 void HealthService::SetAll(ServingStatus status) {
   sync::MutexLock lock(&mu_);
-  for (auto& [name, value] : status_) value = status;
+  for (const std::string& name : services_) status_[name] = status;
+  changed_.SignalAll();
+}
+
+void HealthService::Set(const std::string& name, ServingStatus status) {
+  sync::MutexLock lock(&mu_);
+  status_[name] = status;
   changed_.SignalAll();
 }
 

@@ -13,6 +13,8 @@
 //   change, until the client cancels or the server shuts down. Each watch holds a server
 //   thread, so at most `max_watchers` run at once; more answer RESOURCE_EXHAUSTED.
 //   Kubernetes probes and load balancers use Check.
+// Besides "" and the services, any name may be given a status with Set() (the server's
+// health components, "<service>/<component>": server.h).
 #include <string>
 #include <vector>
 
@@ -29,8 +31,11 @@ class HealthService final : public grpc::health::v1::Health::Service {
   // `services`: the names besides "" that have a status; all start NOT_SERVING.
   HealthService(const std::vector<std::string>& services, int max_watchers);
 
-  // Sets the status of "" and of every service.
+  // Sets the status of "" and of every service given to the constructor (not of the
+  // names added with Set()).
   void SetAll(ServingStatus status);
+  // Sets the status of `name`, adding the name when it is new.
+  void Set(const std::string& name, ServingStatus status);
   // Ends every Watch (UNAVAILABLE) and makes new ones end at once, so that a draining
   // server does not wait for them. Statuses stay readable through Check.
   void Shutdown();
@@ -42,6 +47,7 @@ class HealthService final : public grpc::health::v1::Health::Service {
 
  private:
   const int max_watchers_;
+  const std::vector<std::string> services_;  // "" and the constructor's services
   sync::Mutex mu_;
   sync::CondVar changed_;
   absl::flat_hash_map<std::string, ServingStatus> status_ ABSL_GUARDED_BY(mu_);

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +40,8 @@ int Millis(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds
 
 // Health watches running at once (each holds a server thread); probes use Check.
 constexpr int kMaxHealthWatchers = 16;
+// Longest detail of a health component (bytes).
+constexpr size_t kMaxComponentDetail = 200;
 
 }  // namespace
 
@@ -65,7 +68,20 @@ void Server::AddReadinessCheck(std::string name, std::function<absl::Status()> c
   checks_.emplace_back(std::move(name), std::move(check));
 }
 
+void Server::AddHealthComponent(std::string name, std::function<ComponentHealth()> probe) {
+  probes_.emplace_back(std::move(name), std::move(probe));
+}
+
 absl::Status Server::Start() {
+  std::vector<std::string> component_names;
+  for (const auto& [name, check] : checks_) component_names.push_back(name);
+  for (const auto& [name, probe] : probes_) component_names.push_back(name);
+  for (size_t i = 0; i < component_names.size(); ++i) {
+    const std::string& name = component_names[i];
+    if (!IsComponentName(name) || std::count(component_names.begin(), component_names.begin() + i, name) > 0) {
+      return absl::InvalidArgumentError(absl::StrCat("bad or repeated health component name: \"", name, "\""));
+    }
+  }
   // Ours (health_service.h), not gRPC's callback-API one.
   grpc::EnableDefaultHealthCheckService(false);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -118,14 +134,18 @@ absl::Status Server::Start() {
   // The metrics port first: when it cannot be bound, no gRPC server has been started (and
   // shown SERVING) in vain.
   if (options_.metrics_port >= 0) {
-    auto exporter = metrics::HttpExporter::Start(options_.metrics_address, options_.metrics_port, registry_);
+    std::vector<metrics::HttpRoute> routes;
+    routes.push_back({"/healthz", [this] { return HealthzResponse(); }});
+    routes.push_back({"/livez", [] { return metrics::HttpResponse{.body = "ok\n"}; }});
+    auto exporter = metrics::HttpExporter::Start(options_.metrics_address, options_.metrics_port, registry_,
+                                                 std::move(routes));
     if (!exporter.ok()) return exporter.status();
     exporter_ = *std::move(exporter);
   }
   // Health must not answer SERVING before the checks have passed once (e.g. while the
   // database is still unreachable at start-up); the checks may take a while, so they run
   // before the server starts (whose health service begins with "" SERVING).
-  const std::string failed = FailedCheck();
+  const std::string failed = RunChecks();
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();
@@ -140,7 +160,7 @@ absl::Status Server::Start() {
     SetServing(ready_);
   }
   if (!failed.empty()) log::Error("not ready: health NOT_SERVING", {{"reason", failed}});
-  if (!checks_.empty()) readiness_thread_ = std::thread([this] { ReadinessLoop(); });
+  if (!checks_.empty() || !probes_.empty()) readiness_thread_ = std::thread([this] { ReadinessLoop(); });
   if (options_.handle_signals) signal_thread_ = std::thread([this] { SignalLoop(); });
   log::Info("listening", {{"address", absl::StrCat(options_.address, ":", port_)},
                           {"metrics_port", absl::StrCat(metrics_port())},
@@ -153,20 +173,53 @@ absl::Status Server::Start() {
 void Server::SetServing(bool serving) {
   using grpc::health::v1::HealthCheckResponse;
   health_->SetAll(serving ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
+  serving_ = serving;
   if (serving_gauge_ != nullptr) serving_gauge_->Set(serving ? 1 : 0);
 }
 
-std::string Server::FailedCheck() const {
+std::string Server::RunChecks() {
+  std::string failed;
   for (const auto& [name, check] : checks_) {
     absl::Status s = check();
-    if (!s.ok()) return absl::StrCat(name, ": ", s.message());
+    if (!s.ok() && failed.empty()) failed = absl::StrCat(name, ": ", s.message());
+    ComponentHealth health;
+    health.state = s.ok() ? ComponentState::kServing : ComponentState::kNotServing;
+    if (!s.ok()) health.detail = std::string(s.message());
+    RecordComponent(name, std::move(health));
   }
-  return "";
+  for (const auto& [name, probe] : probes_) RecordComponent(name, probe());
+  return failed;
+}
+
+void Server::RecordComponent(const std::string& name, ComponentHealth health) {
+  using grpc::health::v1::HealthCheckResponse;
+  if (health.detail.size() > kMaxComponentDetail) health.detail.resize(kMaxComponentDetail);
+  const ComponentState state = health.state;
+  if (!components_.Set(name, std::move(health))) return;
+  HealthCheckResponse::ServingStatus status = HealthCheckResponse::UNKNOWN;
+  if (state == ComponentState::kServing) status = HealthCheckResponse::SERVING;
+  if (state == ComponentState::kNotServing) status = HealthCheckResponse::NOT_SERVING;
+  for (const auto& [service, service_name] : services_) {
+    health_->Set(absl::StrCat(service_name, "/", name), status);
+  }
+}
+
+metrics::HttpResponse Server::HealthzResponse() {
+  bool serving = false;
+  {
+    sync::MutexLock lock(&mu_);
+    serving = serving_;
+  }
+  metrics::HttpResponse response;
+  response.status = serving ? 200 : 503;
+  response.content_type = "application/json";
+  response.body = HealthJson(serving, components_.Snapshot());
+  return response;
 }
 
 void Server::ReadinessLoop() {
   while (!shutdown_requested_.WaitForNotificationWithTimeout(options_.readiness_interval)) {
-    const std::string failed = FailedCheck();
+    const std::string failed = RunChecks();
     sync::MutexLock lock(&mu_);
     if (draining_) return;
     const bool ready = failed.empty();

@@ -16,6 +16,18 @@
 //   -> stop accepting, drain in-flight calls up to drain_timeout -> WaitForShutdown()
 //   returns and main() returns 0.
 // Signals are received by a thread with sigtimedwait(), never in a signal handler.
+//
+// Health detail. Each readiness check and each health component (AddHealthComponent: a
+// dependency the service survives, e.g. Redis) is a named component with a state and a
+// short detail; only the readiness checks decide whether the server serves. They are
+// exposed
+//   - in grpc.health.v1 as "<service>/<component>" for every service added, e.g.
+//     "clinic.notification.v1.NotificationService/redis_queue" (SERVING, NOT_SERVING or
+//     UNKNOWN), besides "" and "<service>" (the serving status);
+//   - on the metrics port: GET /healthz answers health_components.h's JSON, with HTTP 200
+//     while serving and 503 otherwise (readiness); GET /livez answers 200 as long as the
+//     process does (liveness, independent of every dependency).
+// Components are refreshed by the same thread and cadence as the readiness checks.
 
 #include <functional>
 #include <memory>
@@ -28,6 +40,7 @@
 #include "absl/time/time.h"
 #include "common/metrics/http_exporter.h"
 #include "common/metrics/metrics.h"
+#include "common/server/health_components.h"
 #include "common/sync/mutex.h"
 #include "common/sync/notification.h"
 #include "grpcpp/server.h"
@@ -85,11 +98,20 @@ class Server {
   // A readiness check (e.g. the database answers): run once by Start() before health
   // first answers, then every readiness_interval from a background thread. While any
   // check fails every health status is NOT_SERVING. Checks may block (briefly).
+  // The check is also the health component `name` (SERVING, or NOT_SERVING with the
+  // check's message as detail).
   void AddReadinessCheck(std::string name, std::function<absl::Status()> check);
+  // A health component (a dependency the service survives without it): `probe` runs at
+  // Start() and every readiness_interval with the readiness checks, and its answer is
+  // shown as health detail (see above) but never changes the serving status. `name`:
+  // [a-z0-9_]{1,64}, distinct from the other components and checks. `probe` must be quick
+  // and thread-safe, and what it uses must outlive the server.
+  void AddHealthComponent(std::string name, std::function<ComponentHealth()> probe);
 
-  // Binds and starts serving; call at most once, after every AddService and
-  // AddReadinessCheck. UNAVAILABLE if a port cannot be bound, INVALID_ARGUMENT if the TLS
-  // files cannot be read.
+  // Binds and starts serving; call at most once, after every AddService,
+  // AddReadinessCheck and AddHealthComponent. UNAVAILABLE if a port cannot be bound,
+  // INVALID_ARGUMENT if the TLS files cannot be read or a component name is bad or
+  // repeated.
   absl::Status Start();
   int port() const { return port_; }
   int metrics_port() const { return exporter_ ? exporter_->port() : -1; }
@@ -103,8 +125,11 @@ class Server {
 
  private:
   void SetServing(bool serving) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Runs the readiness checks: empty when all pass, else "<check>: <message>".
-  std::string FailedCheck() const;
+  // Runs the readiness checks and the component probes, recording each as a component:
+  // empty when all checks pass, else "<check>: <message>" of the first that failed.
+  std::string RunChecks();
+  void RecordComponent(const std::string& name, ComponentHealth health);
+  metrics::HttpResponse HealthzResponse();
   void ReadinessLoop();
   void SignalLoop();
 
@@ -112,6 +137,8 @@ class Server {
   metrics::Registry& registry_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::vector<std::pair<std::string, std::function<absl::Status()>>> checks_;
+  std::vector<std::pair<std::string, std::function<ComponentHealth()>>> probes_;
+  HealthComponents components_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<metrics::HttpExporter> exporter_;
@@ -122,6 +149,7 @@ class Server {
   sync::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool ready_ ABSL_GUARDED_BY(mu_) = true;
+  bool serving_ ABSL_GUARDED_BY(mu_) = false;  // what health says for "" now
   metrics::Gauge* serving_gauge_ = nullptr;
   std::thread readiness_thread_;
   std::thread signal_thread_;

@@ -25,6 +25,7 @@
 #include "common/server/runtime.h"
 #include "common/server/server.h"
 #include "common/service/dependencies.h"
+#include "services/notification/dependency_health.h"
 #include "services/notification/file_sink_sender.h"
 #include "services/notification/housekeeper.h"
 #include "services/notification/metrics.h"
@@ -176,8 +177,10 @@ int main(int argc, char** argv) {
   delivery.initial_retry = absl::GetFlag(FLAGS_delivery_initial_retry);
   delivery.max_retry = absl::GetFlag(FLAGS_delivery_max_retry);
   if (delivery.max_attempts < 1) config::FailSetting("delivery_max_attempts", "must be at least 1");
+  // Lookups are watched for the "patient_service" health component.
+  notification::ObservedContactDirectory observed_contacts(*contacts, clock);
   // The dispatcher (services/notification/queue/) calls it for each claimed job.
-  notification::ReminderDeliverer deliverer(*db, clock, *contacts, *sender, metrics, delivery);
+  notification::ReminderDeliverer deliverer(*db, clock, observed_contacts, *sender, metrics, delivery);
 
   // The schedule in Redis; the database stays the truth (the dispatcher reconciles).
   notification::queue::ReminderQueue reminder_queue(*redis);
@@ -212,6 +215,16 @@ int main(int argc, char** argv) {
   server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.notification.v1.NotificationService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });
+  // Health detail only (never NOT_SERVING for these): docs/OPERATIONS.md.
+  server.AddHealthComponent("redis_queue",
+                            [&dispatcher] { return notification::RedisQueueHealth(dispatcher.health()); });
+  const bool has_patient_service = !absl::GetFlag(FLAGS_patient_address).empty();
+  server.AddHealthComponent("patient_service", [&observed_contacts, has_patient_service] {
+    if (!has_patient_service) {
+      return server::ComponentHealth{server::ComponentState::kNotServing, "no --patient_address configured"};
+    }
+    return observed_contacts.health();
+  });
   dispatcher.Start();
   const int exit_code = server::ServeUntilShutdown(server);
   // After the drain: workers finish the send in progress and return the rest of their

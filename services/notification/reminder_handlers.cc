@@ -138,7 +138,7 @@ absl::Status NotificationService::HandleScheduleReminder(const server::Call& cal
       return c;
     }
     return store::InsertReminder(tx, id, *in, call.principal().subject, now, response);
-  });
+  }, ScheduleOptions());
   if (!s.ok()) return s;
   SyncQueue(*response);
   return absl::OkStatus();

@@ -57,5 +57,14 @@ int main(int argc, char** argv) {
   clinic::server::Server server(runtime->options, runtime->registry);
   server.AddService(&service, "clinic.patient.v1.PatientService");
   server.AddReadinessCheck("database", [&db] { return db->Ping(); });
+  if (cache != nullptr) {
+    // Health detail only: the cache fails open, so the service keeps serving without it.
+    server.AddHealthComponent("cache", [&cache] {
+      using clinic::server::ComponentState;
+      if (!cache->breaker_open()) return clinic::server::ComponentHealth{ComponentState::kServing, ""};
+      return clinic::server::ComponentHealth{ComponentState::kNotServing,
+                                             "breaker open: Redis failing, reads go to the database"};
+    });
+  }
   return clinic::server::ServeUntilShutdown(server);
 }

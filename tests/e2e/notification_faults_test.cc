@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <set>
 #include <sstream>
 #include <string>
@@ -27,6 +28,7 @@
 #include "clinic/patient/v1/patient_service.grpc.pb.h"
 #include "common/api/convert.h"
 #include "common/auth/jwt.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/ports.h"
@@ -47,6 +49,7 @@ using ::clinic::testing::WaitFor;
 
 constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-notification-faults";
 constexpr char kClinic[] = "clinic-north";
+constexpr char kNotificationService[] = "clinic.notification.v1.NotificationService";
 // Generous: a loaded CI machine is slow, and nothing here asserts a duration.
 constexpr auto kStartPatience = std::chrono::seconds(30);
 constexpr auto kSendPatience = std::chrono::seconds(90);
@@ -120,6 +123,17 @@ class Service {
     client.set_read_timeout(std::chrono::seconds(5));
     auto scraped = client.Get("/metrics");
     return scraped && scraped->status == 200 ? scraped->body : "";
+  }
+
+  // GET /healthz on the metrics port: the HTTP status (0 when nothing answered) and the
+  // parsed JSON body.
+  std::pair<int, nlohmann::json> Healthz() const {
+    httplib::Client client("127.0.0.1", metrics_port_);
+    client.set_connection_timeout(std::chrono::seconds(5));
+    client.set_read_timeout(std::chrono::seconds(5));
+    auto answered = client.Get("/healthz");
+    if (!answered) return {0, nlohmann::json()};
+    return {answered->status, nlohmann::json::parse(answered->body, nullptr, /*allow_exceptions=*/false)};
   }
 
  private:
@@ -434,6 +448,31 @@ class NotificationFaultsTest : public ::testing::Test {
     EXPECT_EQ(SinkLineCount(), names.size());
   }
 
+  // The grpc.health.v1 status of `service` on the notification service (nullopt when the
+  // check failed).
+  std::optional<grpc::health::v1::HealthCheckResponse::ServingStatus> Health(const std::string& service) {
+    auto stub = grpc::health::v1::Health::NewStub(notification_channel_);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    if (!stub->Check(&context, request, &response).ok()) return std::nullopt;
+    return response.status();
+  }
+
+  // The health component `name` in a /healthz body (an empty object when absent).
+  static nlohmann::json Component(const nlohmann::json& healthz, const std::string& name) {
+    if (!healthz.is_object()) return nlohmann::json::object();
+    nlohmann::json components = healthz.value("components", nlohmann::json::object());
+    return components.is_object() ? components.value(name, nlohmann::json::object()) : nlohmann::json::object();
+  }
+
+  // The status of the health component `name` in /healthz ("" when absent).
+  std::string HealthzComponent(const std::string& name) const {
+    return Component(notification_->Healthz().second, name).value("status", "");
+  }
+
   // The value of an unlabelled gauge or counter on /metrics, if present.
   std::optional<double> Gauge(const std::string& name) const {
     std::istringstream lines(notification_->Metrics());
@@ -545,6 +584,11 @@ TEST_F(NotificationFaultsTest, RedisDownStillSchedulesSaysSoAndSendsWhenBack) {
   ASSERT_NO_FATAL_FAILURE(CreateStaffContact());
   EXPECT_TRUE(WaitFor([&] { return Gauge("notification_queue_redis_up") == 1.0; }, kSendPatience))
       << notification_->Metrics();
+  using ::grpc::health::v1::HealthCheckResponse;
+  const std::string redis_component = std::string(kNotificationService) + "/redis_queue";
+  EXPECT_TRUE(WaitFor([&] { return Health(redis_component) == HealthCheckResponse::SERVING; }, kSendPatience));
+  EXPECT_EQ(HealthzComponent("redis_queue"), "SERVING");
+  EXPECT_EQ(HealthzComponent("database"), "SERVING");
 
   redis_.Kill();
   // The reminder is stored (and answered) while Redis is down.
@@ -559,6 +603,19 @@ TEST_F(NotificationFaultsTest, RedisDownStillSchedulesSaysSoAndSendsWhenBack) {
   // And its log (one warning, no ids).
   EXPECT_THAT(ReadFile(notification_->log_file()), ::testing::HasSubstr("reminder queue: redis call failed"));
   EXPECT_EQ(SinkLineCount(), 0u);
+  // So does its health detail, while the service as a whole stays SERVING.
+  EXPECT_TRUE(WaitFor([&] { return Health(redis_component) == HealthCheckResponse::NOT_SERVING; }, kSendPatience));
+  EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(kNotificationService), HealthCheckResponse::SERVING);
+  {
+    const auto [code, json] = notification_->Healthz();
+    ASSERT_TRUE(json.is_object()) << code;
+    EXPECT_EQ(code, 200) << json;
+    EXPECT_EQ(json.value("status", ""), "SERVING") << json;
+    EXPECT_EQ(Component(json, "redis_queue").value("status", ""), "NOT_SERVING") << json;
+    EXPECT_THAT(Component(json, "redis_queue").value("detail", ""), ::testing::StartsWith("unreachable since "));
+    EXPECT_EQ(Component(json, "database").value("status", ""), "SERVING") << json;
+  }
 
   redis_.Start();
   EXPECT_TRUE(AllSent({name}));
@@ -566,6 +623,8 @@ TEST_F(NotificationFaultsTest, RedisDownStillSchedulesSaysSoAndSendsWhenBack) {
   EXPECT_TRUE(WaitFor([&] { return Gauge("notification_queue_redis_up") == 1.0; }, kSendPatience))
       << notification_->Metrics();
   EXPECT_THAT(ReadFile(notification_->log_file()), ::testing::HasSubstr("reminder queue: redis is reachable again"));
+  EXPECT_TRUE(WaitFor([&] { return Health(redis_component) == HealthCheckResponse::SERVING; }, kSendPatience));
+  EXPECT_EQ(HealthzComponent("redis_queue"), "SERVING");
 }
 
 TEST_F(NotificationFaultsTest, PatientServiceDownRetriesWithBackoffThenSends) {

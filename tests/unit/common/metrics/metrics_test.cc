@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -82,6 +83,31 @@ TEST(HttpExporterTest, ServesMetricsOnItsPort) {
   EXPECT_EQ(res->status, 200);
   EXPECT_THAT(res->body, HasSubstr("served_total 5\n"));
   EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("text/plain"));
+}
+
+TEST(HttpExporterTest, ServesExtraRoutesWithTheirStatusAndContentType) {
+  Registry registry;
+  std::atomic<int> calls{0};
+  std::vector<HttpRoute> routes;
+  routes.push_back({"/healthz", [&calls] {
+                      ++calls;
+                      return HttpResponse{.status = 503, .content_type = "application/json", .body = "{}"};
+                    }});
+  auto exporter = HttpExporter::Start("127.0.0.1", 0, registry, std::move(routes));
+  ASSERT_TRUE(exporter.ok()) << exporter.status();
+  httplib::Client client("127.0.0.1", (*exporter)->port());
+  auto res = client.Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "{}");
+  EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("application/json"));
+  EXPECT_EQ(calls.load(), 1);
+  auto metrics = client.Get("/metrics");  // still served
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  auto unknown = client.Get("/nothing");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
 }
 
 TEST(HttpExporterTest, PortInUseIsUnavailable) {

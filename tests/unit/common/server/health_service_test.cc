@@ -80,6 +80,24 @@ TEST_F(HealthServiceTest, CheckAnswersTheServerAndEachServiceAndNotFoundForOther
   EXPECT_EQ(Check("clinic.other.v1.Other", &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(HealthServiceTest, SetAddsANameThatSetAllLeavesAlone) {
+  const std::string component = std::string(kService) + "/redis_queue";
+  HealthCheckResponse response;
+  EXPECT_EQ(Check(component, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  health_.Set(component, HealthCheckResponse::NOT_SERVING);
+  health_.SetAll(HealthCheckResponse::SERVING);
+  ASSERT_TRUE(Check(component, &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
+  ASSERT_TRUE(Check(kService, &response).ok());
+  EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  auto watch = StartWatch(component);
+  EXPECT_EQ(watch->Next(), HealthCheckResponse::NOT_SERVING);
+  health_.Set(component, HealthCheckResponse::SERVING);
+  EXPECT_EQ(watch->Next(), HealthCheckResponse::SERVING);
+  watch->context.TryCancel();
+  watch->reader->Finish();
+}
+
 TEST_F(HealthServiceTest, WatchSendsTheCurrentStatusThenEveryChange) {
   health_.SetAll(HealthCheckResponse::SERVING);
   auto watch = StartWatch(kService);

@@ -131,12 +131,15 @@ class ServerTest : public ::testing::Test {
     return options;
   }
 
-  // Starts the server with the test service; the checks are added before Start().
+  // Starts the server with the test service; the checks and components are added before
+  // Start().
   absl::Status StartServer(ServerOptions options,
-                           std::vector<std::pair<std::string, std::function<absl::Status()>>> checks = {}) {
+                           std::vector<std::pair<std::string, std::function<absl::Status()>>> checks = {},
+                           std::vector<std::pair<std::string, std::function<ComponentHealth()>>> components = {}) {
     server_ = std::make_unique<Server>(std::move(options), registry_);
     server_->AddService(service_.get(), kServiceName);
     for (auto& [name, check] : checks) server_->AddReadinessCheck(name, std::move(check));
+    for (auto& [name, probe] : components) server_->AddHealthComponent(name, std::move(probe));
     absl::Status started = server_->Start();
     if (started.ok()) channel_ = NewChannel(grpc::InsecureChannelCredentials());
     return started;
@@ -210,6 +213,14 @@ class ServerTest : public ::testing::Test {
     httplib::Client client("127.0.0.1", server_->metrics_port());
     auto response = client.Get("/metrics");
     return response && response->status == 200 ? response->body : "";
+  }
+
+  // GET `path` on the metrics port: HTTP status and body (0 when it did not answer).
+  std::pair<int, std::string> HttpGet(const std::string& path) const {
+    httplib::Client client("127.0.0.1", server_->metrics_port());
+    auto response = client.Get(path.c_str());
+    if (!response) return {0, ""};
+    return {response->status, response->body};
   }
 
   TempDir dir_;
@@ -443,6 +454,71 @@ TEST_F(ServerTest, ReadinessIsCheckedBeforeHealthFirstAnswers) {
   options.readiness_interval = absl::Hours(1);  // only Start() runs the check
   ASSERT_THAT(StartServer(options, {{"database", [] { return absl::UnavailableError("down"); }}}), testing::IsOk());
   EXPECT_TRUE(AllHealthIs(HealthCheckResponse::NOT_SERVING));
+}
+
+// A dependency the service survives: its component says so, the service stays SERVING.
+TEST_F(ServerTest, HealthComponentIsDetailThatNeverChangesServing) {
+  ServerOptions options = TestOptions();
+  options.metrics_port = 0;
+  sync::Mutex mu;
+  ComponentHealth redis{ComponentState::kServing, ""};
+  ASSERT_THAT(StartServer(options, {{"database", [] { return absl::OkStatus(); }}},
+                          {{"redis_queue", [&] {
+                              sync::MutexLock lock(&mu);
+                              return redis;
+                            }}}),
+              testing::IsOk());
+  const std::string component = absl::StrCat(kServiceName, "/redis_queue");
+  EXPECT_EQ(Health(component), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(absl::StrCat(kServiceName, "/database")), HealthCheckResponse::SERVING);
+  EXPECT_EQ(HttpGet("/healthz"),
+            std::make_pair(200, std::string(R"({"status":"SERVING","components":{"database":{"status":"SERVING"},)"
+                                            R"("redis_queue":{"status":"SERVING"}}})")));
+  {
+    sync::MutexLock lock(&mu);
+    redis = {ComponentState::kNotServing, "unreachable since 2026-11-25T13:02:11Z"};
+  }
+  EXPECT_TRUE(WaitFor([&] { return Health(component) == HealthCheckResponse::NOT_SERVING; }, kPatience));
+  EXPECT_TRUE(AllHealthIs(HealthCheckResponse::SERVING));
+  EXPECT_EQ(HttpGet("/healthz"),
+            std::make_pair(200, std::string(R"({"status":"SERVING","components":{"database":{"status":"SERVING"},)"
+                                            R"("redis_queue":{"status":"NOT_SERVING",)"
+                                            R"("detail":"unreachable since 2026-11-25T13:02:11Z"}}})")));
+  {
+    sync::MutexLock lock(&mu);
+    redis = {ComponentState::kServing, ""};
+  }
+  EXPECT_TRUE(WaitFor([&] { return Health(component) == HealthCheckResponse::SERVING; }, kPatience));
+}
+
+// A failing readiness check is a NOT_SERVING component with its message, and /healthz
+// answers 503 while it fails; /livez answers 200 regardless.
+TEST_F(ServerTest, FailingReadinessCheckIsShownOnHealthzWith503) {
+  ServerOptions options = TestOptions();
+  options.metrics_port = 0;
+  std::atomic<bool> ready{true};
+  ASSERT_THAT(StartServer(options, {{"database", [&ready] {
+                                       return ready ? absl::OkStatus() : absl::UnavailableError("connection refused");
+                                     }}}),
+              testing::IsOk());
+  EXPECT_EQ(HttpGet("/healthz").first, 200);
+  ready = false;
+  EXPECT_TRUE(WaitFor([&] { return HttpGet("/healthz").first == 503; }, kPatience));
+  EXPECT_EQ(HttpGet("/healthz").second,
+            R"({"status":"NOT_SERVING","components":{"database":{"status":"NOT_SERVING","detail":"connection refused"}}})");
+  EXPECT_EQ(Health(absl::StrCat(kServiceName, "/database")), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(HttpGet("/livez").first, 200);
+  ready = true;
+  EXPECT_TRUE(WaitFor([&] { return HttpGet("/healthz").first == 200; }, kPatience));
+  EXPECT_EQ(Health(absl::StrCat(kServiceName, "/database")), HealthCheckResponse::SERVING);
+}
+
+TEST_F(ServerTest, BadOrRepeatedComponentNamesDoNotStart) {
+  EXPECT_THAT(StartServer(TestOptions(), {}, {{"Redis Queue", [] { return ComponentHealth{}; }}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(StartServer(TestOptions(), {{"database", [] { return absl::OkStatus(); }}},
+                          {{"database", [] { return ComponentHealth{}; }}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ServerTest, ShutdownAnswersNotServingThenDrainsInFlightCalls) {
