@@ -11,7 +11,6 @@
 #include "common/server/call.h"
 #include "common/sql/database.h"
 #include "common/sql/migrations.h"
-#include "common/status/status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
@@ -85,12 +84,6 @@ void ServiceHarness::Shutdown() {
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server_.reset();
-}
-
-std::vector<std::string> ViolatedFields(const absl::Status& status) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : status::GetFieldViolations(status)) fields.push_back(v.field);
-  return fields;
 }
 
 }  // namespace clinic::testing

@@ -39,6 +39,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/service_type.h"
+#include "tests/support/field_violations.h"
 #include "tests/support/temp_dir.h"
 
 namespace grpc {
@@ -114,9 +115,6 @@ class ServiceHarness {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
 };
-
-// The fields an INVALID_ARGUMENT status names (its google.rpc.BadRequest), in order.
-std::vector<std::string> ViolatedFields(const absl::Status& status);
 
 // One unary RPC on `stub` with `token` as its bearer token and `metadata` added, a 30 s
 // deadline; the status converted back to absl.

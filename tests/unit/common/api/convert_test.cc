@@ -1,4 +1,5 @@
 #include "common/api/convert.h"
+#include "tests/support/field_violations.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,14 +10,9 @@
 namespace clinic::api {
 namespace {
 
+using ::clinic::testing::FieldNames;
 using ::testing::ElementsAre;
 using ::testing::Optional;
-
-std::vector<std::string> Fields(const status::FieldViolations& bad) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : bad.violations()) fields.push_back(v.field);
-  return fields;
-}
 
 type::v1::Date Date(int year, int month, int day) {
   type::v1::Date date;
@@ -35,7 +31,7 @@ TEST(ParseDateTest, ValidDate) {
 TEST(ParseDateTest, UnsetIsRequired) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseDate(Date(2026, 3, 29), false, "lot.expiry_date", bad), std::nullopt);
-  ASSERT_THAT(Fields(bad), ElementsAre("lot.expiry_date"));
+  ASSERT_THAT(FieldNames(bad), ElementsAre("lot.expiry_date"));
   EXPECT_EQ(bad.violations()[0].description, "required");
 }
 
@@ -46,7 +42,7 @@ TEST(ParseDateTest, LeapDayOnlyInLeapYears) {
   EXPECT_TRUE(bad.empty());
   EXPECT_EQ(ParseDate(Date(2023, 2, 29), true, "d", bad), std::nullopt);
   EXPECT_EQ(ParseDate(Date(1900, 2, 29), true, "d", bad), std::nullopt);  // 1900 is not a leap year
-  EXPECT_THAT(Fields(bad), ElementsAre("d", "d"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("d", "d"));
 }
 
 TEST(ParseDateTest, YearRangeIs1900To9999) {
@@ -56,7 +52,7 @@ TEST(ParseDateTest, YearRangeIs1900To9999) {
   EXPECT_TRUE(bad.empty());
   EXPECT_EQ(ParseDate(Date(1899, 12, 31), true, "d", bad), std::nullopt);
   EXPECT_EQ(ParseDate(Date(10000, 1, 1), true, "d", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("d", "d"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("d", "d"));
 }
 
 class InvalidDateTest : public ::testing::TestWithParam<std::vector<int>> {};
@@ -65,7 +61,7 @@ TEST_P(InvalidDateTest, IsOneViolation) {
   const std::vector<int>& ymd = GetParam();
   status::FieldViolations bad;
   EXPECT_EQ(ParseDate(Date(ymd[0], ymd[1], ymd[2]), true, "use_date", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("use_date"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("use_date"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Date, InvalidDateTest,
@@ -172,14 +168,14 @@ TEST(ParseTimeZoneTest, KnownZone) {
 TEST(ParseTimeZoneTest, UnknownZoneIsAViolation) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseTimeZone("Mars/Base", "clinic.time_zone", bad), std::nullopt);
-  ASSERT_THAT(Fields(bad), ElementsAre("clinic.time_zone"));
+  ASSERT_THAT(FieldNames(bad), ElementsAre("clinic.time_zone"));
   EXPECT_EQ(bad.violations()[0].description, "not a known IANA time zone");
 }
 
 TEST(ParseTimeZoneTest, EmptyIsRequired) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseTimeZone("", "clinic.time_zone", bad), std::nullopt);
-  ASSERT_THAT(Fields(bad), ElementsAre("clinic.time_zone"));
+  ASSERT_THAT(FieldNames(bad), ElementsAre("clinic.time_zone"));
   EXPECT_THAT(bad.violations()[0].description, ::testing::StartsWith("required"));
 }
 
@@ -190,7 +186,7 @@ TEST(ParseTimeZoneTest, RefusesPathsAndTheHostZone) {
   for (std::string_view name : {"localtime", "/usr/share/zoneinfo/Europe/London", "../zoneinfo/Europe/London"}) {
     status::FieldViolations bad;
     EXPECT_EQ(ParseTimeZone(name, "clinic.time_zone", bad), std::nullopt) << name;
-    EXPECT_THAT(Fields(bad), ElementsAre("clinic.time_zone")) << name;
+    EXPECT_THAT(FieldNames(bad), ElementsAre("clinic.time_zone")) << name;
   }
 }
 

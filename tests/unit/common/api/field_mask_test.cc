@@ -1,4 +1,5 @@
 #include "common/api/field_mask.h"
+#include "tests/support/field_violations.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,15 +10,10 @@
 namespace clinic::api {
 namespace {
 
+using ::clinic::testing::FieldNames;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::vector<std::string> Fields(const status::FieldViolations& bad) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : bad.violations()) fields.push_back(v.field);
-  return fields;
-}
 
 google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
   google::protobuf::FieldMask mask;
@@ -28,13 +24,13 @@ google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
 TEST(CheckUpdateMaskTest, EmptyMaskIsAViolation) {
   status::FieldViolations bad;
   EXPECT_THAT(CheckUpdateMask(google::protobuf::FieldMask(), {"display_name", "strength"}, bad), IsEmpty());
-  EXPECT_THAT(Fields(bad), ElementsAre("update_mask"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("update_mask"));
 }
 
 TEST(CheckUpdateMaskTest, StarIsAViolation) {
   status::FieldViolations bad;
   EXPECT_THAT(CheckUpdateMask(Mask({"*"}), {"display_name", "strength"}, bad), IsEmpty());
-  EXPECT_THAT(Fields(bad), ElementsAre("update_mask"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("update_mask"));
 }
 
 TEST(CheckUpdateMaskTest, AllowedPathsAreReturned) {
@@ -54,7 +50,7 @@ TEST(CheckUpdateMaskTest, UnknownPathIsAViolationNamingItAndTheOthersAreStillRet
   status::FieldViolations bad;
   EXPECT_THAT(CheckUpdateMask(Mask({"display_name", "sku"}), {"display_name", "strength"}, bad),
               ElementsAre("display_name"));
-  ASSERT_THAT(Fields(bad), ElementsAre("update_mask"));
+  ASSERT_THAT(FieldNames(bad), ElementsAre("update_mask"));
   EXPECT_THAT(bad.violations()[0].description, HasSubstr("\"sku\""));
   EXPECT_THAT(bad.violations()[0].description, HasSubstr("display_name, strength"));
 }
@@ -62,13 +58,13 @@ TEST(CheckUpdateMaskTest, UnknownPathIsAViolationNamingItAndTheOthersAreStillRet
 TEST(CheckUpdateMaskTest, EachUnknownPathIsItsOwnViolation) {
   status::FieldViolations bad;
   EXPECT_THAT(CheckUpdateMask(Mask({"sku", "name", "DISPLAY_NAME"}), {"display_name"}, bad), IsEmpty());
-  EXPECT_THAT(Fields(bad), ElementsAre("update_mask", "update_mask", "update_mask"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("update_mask", "update_mask", "update_mask"));
 }
 
 TEST(CheckUpdateMaskTest, SubPathOfAnAllowedPathIsNotAllowed) {
   status::FieldViolations bad;
   EXPECT_THAT(CheckUpdateMask(Mask({"strength.value"}), {"strength"}, bad), IsEmpty());
-  EXPECT_THAT(Fields(bad), ElementsAre("update_mask"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("update_mask"));
 }
 
 }  // namespace

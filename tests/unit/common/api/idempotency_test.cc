@@ -8,17 +8,13 @@
 #include <vector>
 
 #include "clinic/inventory/v1/inventory_service.pb.h"
+#include "tests/support/field_violations.h"
 
 namespace clinic::api {
 namespace {
 
+using ::clinic::testing::FieldNames;
 using ::testing::ElementsAre;
-
-std::vector<std::string> Fields(const status::FieldViolations& bad) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : bad.violations()) fields.push_back(v.field);
-  return fields;
-}
 
 TEST(CheckRequestIdTest, AcceptsAUuidAndTheWholeAlphabet) {
   status::FieldViolations bad;
@@ -32,7 +28,7 @@ TEST(CheckRequestIdTest, AcceptsAUuidAndTheWholeAlphabet) {
 TEST(CheckRequestIdTest, EmptyIsRequired) {
   status::FieldViolations bad;
   CheckRequestId("", bad);
-  ASSERT_THAT(Fields(bad), ElementsAre("request_id"));
+  ASSERT_THAT(FieldNames(bad), ElementsAre("request_id"));
   EXPECT_EQ(bad.violations()[0].description, "required");
 }
 
@@ -41,7 +37,7 @@ TEST(CheckRequestIdTest, RefusesTooLongAndOtherCharacters) {
                                 std::string("caf\xc3\xa9"), std::string("a\nb")}) {
     status::FieldViolations bad;
     CheckRequestId(id, bad);
-    EXPECT_THAT(Fields(bad), ElementsAre("request_id")) << id;
+    EXPECT_THAT(FieldNames(bad), ElementsAre("request_id")) << id;
   }
 }
 

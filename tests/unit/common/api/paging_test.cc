@@ -8,19 +8,15 @@
 
 #include "absl/strings/escaping.h"
 #include "clinic/inventory/v1/inventory_service.pb.h"
+#include "tests/support/field_violations.h"
 
 namespace clinic::api {
 namespace {
 
+using ::clinic::testing::FieldNames;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Optional;
-
-std::vector<std::string> Fields(const status::FieldViolations& bad) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : bad.violations()) fields.push_back(v.field);
-  return fields;
-}
 
 TEST(PageSizeTest, ZeroMeansTheDefault) {
   status::FieldViolations bad;
@@ -46,13 +42,13 @@ TEST(PageSizeTest, AboveTheMaximumIsReducedToIt) {
 TEST(PageSizeTest, NegativeIsAViolation) {
   status::FieldViolations bad;
   PageSize(-1, 50, 200, bad);
-  EXPECT_THAT(Fields(bad), ElementsAre("page_size"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("page_size"));
 }
 
 TEST(PageSizeTest, MostNegativeIsAViolation) {
   status::FieldViolations bad;
   PageSize(-2147483647 - 1, 50, 200, bad);
-  EXPECT_THAT(Fields(bad), ElementsAre("page_size"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("page_size"));
 }
 
 // Published FNV-1a 64-bit test vectors (Fowler/Noll/Vo reference test suite).
@@ -146,7 +142,7 @@ TEST(PageTokenTest, TokenForOtherFiltersIsRefused) {
 
   status::FieldViolations bad;
   EXPECT_EQ(DecodePageToken(token, FiltersOf(consumable), bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("page_token"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("page_token"));
 }
 
 class GarbageTokenTest : public ::testing::TestWithParam<std::string> {};
@@ -154,7 +150,7 @@ class GarbageTokenTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(GarbageTokenTest, IsRefusedWithOneViolation) {
   status::FieldViolations bad;
   EXPECT_EQ(DecodePageToken(GetParam(), 42, bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("page_token"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("page_token"));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -1,4 +1,5 @@
 #include "common/api/resource_name.h"
+#include "tests/support/field_violations.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,18 +11,13 @@
 namespace clinic::api {
 namespace {
 
+using ::clinic::testing::FieldNames;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Optional;
 
 constexpr std::string_view kReservation = "clinics/{clinic}/reservations/{reservation}";
-
-std::vector<std::string> Fields(const status::FieldViolations& bad) {
-  std::vector<std::string> fields;
-  for (const status::FieldViolation& v : bad.violations()) fields.push_back(v.field);
-  return fields;
-}
 
 TEST(IsValidIdTest, AcceptsLowerCaseDigitsAndHyphenUpTo63Characters) {
   EXPECT_TRUE(IsValidId("c1"));
@@ -62,7 +58,7 @@ TEST(ParseNameTest, MatchesLiteralSegmentsAfterAnId) {
   EXPECT_TRUE(bad.empty());
 
   EXPECT_EQ(ParseName("patients/{patient}/consent", "patients/p1/consents", "name", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("name"));
 }
 
 TEST(ParseNameTest, Accepts63CharacterIdAndRefuses64) {
@@ -71,7 +67,7 @@ TEST(ParseNameTest, Accepts63CharacterIdAndRefuses64) {
               Optional(std::string(63, 'x')));
   EXPECT_TRUE(bad.empty());
   EXPECT_EQ(ParseId("clinics/{clinic}", "clinics/" + std::string(64, 'x'), "name", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("name"));
 }
 
 TEST(ParseNameTest, WildcardAcceptedWhenAllowed) {
@@ -87,13 +83,13 @@ TEST(ParseNameTest, WildcardAcceptedWhenAllowed) {
 TEST(ParseNameTest, WildcardRefusedUnlessAllowed) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseId("clinics/{clinic}", "clinics/-", "name", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("name"));
 }
 
 TEST(ParseNameTest, WildcardDoesNotStandForALiteralSegment) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseName(kReservation, "clinics/c1/-/r1", "name", bad, {.allow_wildcard = true}), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("name"));
 }
 
 // Each malformed name adds exactly one violation, for the given field, and returns nullopt.
@@ -102,7 +98,7 @@ class MalformedNameTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(MalformedNameTest, AddsOneViolationForTheField) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseName(kReservation, GetParam(), "reservation.name", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("reservation.name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("reservation.name"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -142,7 +138,7 @@ TEST(ParseNameTest, KeepsViolationsAlreadyCollected) {
   status::FieldViolations bad;
   bad.Add("request_id", "required");
   EXPECT_EQ(ParseId("clinics/{clinic}", "clinic/c1", "name", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("request_id", "name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("request_id", "name"));
 }
 
 TEST(ParseIdTest, ReturnsTheSingleId) {
@@ -155,7 +151,7 @@ TEST(ParseIdTest, ReturnsTheSingleId) {
 TEST(ParseIdTest, WrongCollectionIsRefused) {
   status::FieldViolations bad;
   EXPECT_EQ(ParseId("products/{product}", "clinics/c1", "name", bad), std::nullopt);
-  EXPECT_THAT(Fields(bad), ElementsAre("name"));
+  EXPECT_THAT(FieldNames(bad), ElementsAre("name"));
 }
 
 TEST(NewIdTest, IsATwentyCharacterValidClientId) {

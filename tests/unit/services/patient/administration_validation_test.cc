@@ -8,6 +8,7 @@
 
 #include "services/patient/domain/proto_time.h"
 #include "tests/unit/services/patient/violation_fields.h"
+#include "tests/unit/services/patient/test_time.h"
 
 namespace clinic::patient::domain {
 namespace {
@@ -18,7 +19,7 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 // 10:00 UTC on 2024-06-15.
-const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2024, 6, 15, 10, 0, 0), absl::UTCTimeZone());
+using ::clinic::patient::testing::kNow;
 
 v1::Administration Valid() {
   v1::Administration a;

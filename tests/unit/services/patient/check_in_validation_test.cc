@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tests/unit/services/patient/violation_fields.h"
+#include "tests/unit/services/patient/test_time.h"
 
 namespace clinic::patient::domain {
 namespace {
@@ -15,7 +16,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-const absl::CivilDay kToday(2024, 6, 15);
+using ::clinic::patient::testing::kToday;
 
 v1::CheckIn ValidCheckIn() {
   v1::CheckIn c;

@@ -12,6 +12,7 @@
 #include "services/patient/domain/proto_time.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/services/patient/violation_fields.h"
+#include "tests/unit/services/patient/test_time.h"
 
 namespace clinic::patient::domain {
 namespace {
@@ -24,8 +25,8 @@ using ::testing::IsEmpty;
 
 constexpr char kPatient[] = "patients/p1";
 constexpr char kProfile[] = "patients/p1/clinicalProfile";
-const absl::Time kNow = absl::FromUnixSeconds(1718445600);  // 2024-06-15T10:00:00Z
-const absl::CivilDay kToday(2024, 6, 15);
+using ::clinic::patient::testing::kNow;
+using ::clinic::patient::testing::kToday;
 const absl::Duration kWindow = kDefaultResultWindow;
 
 constexpr auto kBlocking = v1::REASON_EFFECT_BLOCKING;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/unit/services/patient/violation_fields.h"
+#include "tests/unit/services/patient/test_time.h"
 
 namespace clinic::patient::domain {
 namespace {
@@ -19,7 +20,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-const absl::CivilDay kToday(2024, 6, 15);
+using ::clinic::patient::testing::kToday;
 
 type::v1::Date Date(int y, int m, int d) {
   type::v1::Date date;

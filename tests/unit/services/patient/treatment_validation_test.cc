@@ -11,6 +11,7 @@
 #include "services/patient/domain/seed_regimens.h"
 #include "tests/support/status_matchers.h"
 #include "tests/unit/services/patient/violation_fields.h"
+#include "tests/unit/services/patient/test_time.h"
 
 namespace clinic::patient::domain {
 namespace {
@@ -21,7 +22,7 @@ using ::clinic::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const absl::CivilDay kToday(2024, 6, 15);
+using ::clinic::patient::testing::kToday;
 
 v1::Phase Phase(v1::PhaseKind kind, int times, int every, v1::PeriodUnit unit,
                 v1::PhaseEndRule rule, int count = 0) {
