@@ -1,6 +1,9 @@
-// The audited transaction every handler runs in.
+// The audited transactions the handlers run in: AuditedRead (reads) and AuditedOnce (changes).
 #include "services/patient/patient_service.h"
 
+#include <cstdint>
+#include <span>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"

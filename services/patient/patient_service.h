@@ -39,7 +39,7 @@ namespace clinic::patient {
 // it: the lookup happens before any transaction, the authorisation and the access log
 // entries happen as on a miss (a hit that needs nothing else from the database runs no
 // transaction), and a record read from the database is put after the call. Every call that
-// changes records invalidates their entries after its commit (Audited, AuditedOnce).
+// changes records invalidates their entries after its commit (AuditedOnce).
 //
 // Thread-safe: handlers run concurrently on gRPC's threads; `db`, `clock` and `cache`
 // (may be null: no cache) must be thread-safe and outlive the service.

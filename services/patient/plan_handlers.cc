@@ -1,5 +1,5 @@
 // The treatment plan and administration RPCs. Plans and administrations are parts of the
-// patient record: every call is authorised against the record and audited (Audited,
+// patient record: every call is authorised against the record and audited (AuditedRead,
 // AuditedOnce).
 #include <optional>
 #include <set>
