@@ -61,9 +61,13 @@ absl::Status CallAudit::Authorize(const std::optional<store::PatientRecord>& rec
   return domain::DecisionToStatus(decision, principal_, policy_action, requested_name);
 }
 
-absl::Status CallAudit::Append(sql::Transaction& tx, v1::AccessOutcome outcome) {
+std::vector<PendingAccessLogEntry> CallAudit::Entries(v1::AccessOutcome outcome) const {
+  std::vector<PendingAccessLogEntry> entries;
+  entries.reserve(accesses_.size());
   for (const Access& access : accesses_) {
-    domain::AccessLogRecord record;
+    PendingAccessLogEntry& entry = entries.emplace_back();
+    entry.patient_id = access.patient_id;
+    domain::AccessLogRecord& record = entry.record;
     record.principal = principal_.subject;
     record.role = std::string(auth::RoleName(principal_.role));
     record.clinic = domain::PrincipalClinicName(principal_);
@@ -74,16 +78,24 @@ absl::Status CallAudit::Append(sql::Transaction& tx, v1::AccessOutcome outcome) 
     record.outcome = outcome;
     record.request_id = request_id_;
     record.access_time = now_;
-    if (absl::Status s = store::AppendAccessLog(tx, access.patient_id, std::move(record)); !s.ok()) return s;
+  }
+  return entries;
+}
+
+absl::Status CallAudit::WriteAllowed(sql::Transaction& tx) {
+  for (PendingAccessLogEntry& entry : Entries(v1::ACCESS_OUTCOME_ALLOWED)) {
+    if (absl::Status s = store::AppendAccessLog(tx, entry.patient_id, std::move(entry.record)); !s.ok()) {
+      write_failed_ = true;
+      return absl::UnavailableError(absl::StrCat("the access log could not be written: ", s.message()));
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status CallAudit::WriteAllowed(sql::Transaction& tx) {
-  absl::Status s = Append(tx, v1::ACCESS_OUTCOME_ALLOWED);
-  if (s.ok()) return s;
-  write_failed_ = true;
-  return absl::UnavailableError(absl::StrCat("the access log could not be written: ", s.message()));
+absl::Status CallAudit::WriteAllowed(AccessLogWriter& writer) {
+  absl::Status s = writer.Append(Entries(v1::ACCESS_OUTCOME_ALLOWED));
+  if (!s.ok()) write_failed_ = true;
+  return s;
 }
 
 absl::Status CallAudit::Outcome(absl::Status status) const {
@@ -91,16 +103,9 @@ absl::Status CallAudit::Outcome(absl::Status status) const {
   return absl::UnavailableError(absl::StrCat("the access log could not be written: ", status.message()));
 }
 
-void CallAudit::WriteRefused(sql::Database& db, const absl::Status& status) {
-  if (accesses_.empty() || status.ok()) return;
-  const v1::AccessOutcome outcome = denied_ ? v1::ACCESS_OUTCOME_DENIED : v1::ACCESS_OUTCOME_FAILED;
-  const std::vector<Access> accesses = accesses_;
-  sql::TransactionOptions options;
-  options.isolation = sql::TransactionOptions::Isolation::kReadCommitted;
-  (void)db.Transact(options, [&](sql::Transaction& tx) {
-    accesses_ = accesses;
-    return Append(tx, outcome);
-  });
+void CallAudit::WriteRefused(AccessLogWriter& writer, const absl::Status& status) {
+  if (accesses_.empty() || status.ok() || write_failed_) return;
+  (void)writer.Append(Entries(denied_ ? v1::ACCESS_OUTCOME_DENIED : v1::ACCESS_OUTCOME_FAILED));
 }
 
 }  // namespace clinic::patient

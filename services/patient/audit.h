@@ -1,14 +1,26 @@
 #pragma once
 
 // The access log entries of one call: every record the call reads or writes is noted
-// while the call's transaction runs, and the entries are appended in that transaction
-// when it succeeds (WriteAllowed), so an access and its entry commit together; if the
-// entries cannot be written the call fails with UNAVAILABLE and nothing commits.
+// while the call runs, and the entries are appended when it succeeds (WriteAllowed).
+// Either way, an allowed access whose entry cannot be written fails with UNAVAILABLE:
+// its answer is not returned (a read) and nothing commits (a write).
+//
+// A call that changes records appends its entries in its own transaction, after the
+// changes (WriteAllowed(tx)), so a change and its entry commit together.
+//
+// A read (a call that changes nothing) decides its answer from a read-only transaction
+// or the cache, then appends its entries through the AccessLogWriter
+// (WriteAllowed(writer)), which commits the entries of concurrent reads in one write
+// transaction (group commit) and returns once the transaction holding them committed; the
+// read answers only then. So an answer is never returned without its entry committed,
+// but the entry is not in the transaction the record was read in: it records an access
+// to the state the read saw, and may be sequenced after a change that committed in the
+// meantime.
 //
 // A call refused by authorisation (NOT_FOUND for a record the caller may not see,
 // PERMISSION_DENIED) or that failed after being allowed (stale etag, a precondition...)
 // changes nothing, so its transaction rolls back; its entries (outcome DENIED or FAILED)
-// are then appended in a transaction of their own (WriteRefused). That is best effort:
+// are then appended through the AccessLogWriter (WriteRefused). That is best effort:
 // the call has failed anyway, and answering differently when that append fails would
 // tell a caller that an invisible record exists. A record that does not exist has no log,
 // so nothing is written for it.
@@ -25,6 +37,7 @@
 #include "clinic/patient/v1/access_log.pb.h"
 #include "common/server/call.h"
 #include "common/sql/database.h"
+#include "services/patient/access_log_writer.h"
 #include "services/patient/domain/access_policy.h"
 #include "services/patient/patient_store.h"
 
@@ -57,14 +70,19 @@ class CallAudit {
   // be written.
   absl::Status WriteAllowed(sql::Transaction& tx);
 
+  // A read's: appends the noted accesses with outcome ALLOWED through `writer` and
+  // returns once they are committed; UNAVAILABLE if they cannot be written.
+  absl::Status WriteAllowed(AccessLogWriter& writer);
+
   // The status of the call whose transaction ended with `status`: UNAVAILABLE when the
   // access log could not be written (Transact returns the failed statement's own error),
   // `status` otherwise.
   absl::Status Outcome(absl::Status status) const;
 
   // After the call failed with `status`: appends the noted accesses with outcome DENIED
-  // (refused by authorisation) or FAILED, in a transaction of their own. Best effort.
-  void WriteRefused(sql::Database& db, const absl::Status& status);
+  // (refused by authorisation) or FAILED through `writer`. Best effort; nothing when the
+  // call failed because its entries could not be written (the access did not happen).
+  void WriteRefused(AccessLogWriter& writer, const absl::Status& status);
 
   const auth::Principal& principal() const { return principal_; }
 
@@ -79,7 +97,7 @@ class CallAudit {
     v1::AccessAction action;
     std::string resource;
   };
-  absl::Status Append(sql::Transaction& tx, v1::AccessOutcome outcome);
+  std::vector<PendingAccessLogEntry> Entries(v1::AccessOutcome outcome) const;
 
   const auth::Principal& principal_;
   std::string method_;

@@ -83,7 +83,7 @@ absl::Status PatientService::HandleListCheckIns(const server::Call& call, const 
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListCheckIns", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListCheckIns", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kReadCheckIns, v1::ACCESS_ACTION_READ,

@@ -62,7 +62,7 @@ absl::Status PatientService::HandleGetClinicalProfile(const server::Call& call,
   status::FieldViolations bad;
   std::optional<std::string> id = api::ParseId("patients/{patient}/clinicalProfile", request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetClinicalProfile", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "GetClinicalProfile", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record = LoadAuthorized(
         tx, audit, *id, PatientAction::kReadClinical, v1::ACCESS_ACTION_READ, request.name(), request.name());
     if (!record.ok()) return record.status();
@@ -243,7 +243,7 @@ absl::Status PatientService::HandleGetLabResult(const server::Call& call, const 
   std::optional<std::vector<std::string>> ids =
       api::ParseName("patients/{patient}/labResults/{lab_result}", request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetLabResult", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "GetLabResult", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record = LoadAuthorized(
         tx, audit, (*ids)[0], PatientAction::kReadClinical, v1::ACCESS_ACTION_READ, request.name(), request.name());
     if (!record.ok()) return record.status();
@@ -279,7 +279,7 @@ absl::Status PatientService::HandleListLabResults(const server::Call& call, cons
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListLabResults", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListLabResults", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kReadClinical, v1::ACCESS_ACTION_READ,
@@ -388,7 +388,7 @@ absl::Status PatientService::HandleGetEligibilityAssessment(const server::Call& 
   std::optional<std::vector<std::string>> ids = api::ParseName(
       "patients/{patient}/eligibilityAssessments/{eligibility_assessment}", request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetEligibilityAssessment", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "GetEligibilityAssessment", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, (*ids)[0], PatientAction::kReadEligibility, v1::ACCESS_ACTION_READ,
                        request.name(), request.name());
@@ -409,7 +409,7 @@ absl::Status PatientService::HandleListEligibilityAssessments(
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListEligibilityAssessments", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListEligibilityAssessments", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kReadClinical, v1::ACCESS_ACTION_READ,

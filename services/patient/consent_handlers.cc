@@ -54,7 +54,7 @@ absl::Status PatientService::HandleGetConsent(const server::Call& call, const v1
   status::FieldViolations bad;
   std::optional<std::string> id = api::ParseId(kConsentPattern, request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetConsent", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "GetConsent", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record = LoadAuthorized(
         tx, audit, *id, PatientAction::kReadConsent, v1::ACCESS_ACTION_READ, request.name(), request.name());
     if (!record.ok()) return record.status();
@@ -277,7 +277,7 @@ absl::Status PatientService::HandleLookupContact(const server::Call& call, const
   }
   if (!bad.empty()) return bad.ToStatus();
   CacheRead read = LookUpCache(call, *id);
-  absl::Status status = Audited(call, "LookupContact", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  absl::Status status = AuditedRead(call, "LookupContact", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kLookupContact, v1::ACCESS_ACTION_READ,
@@ -321,7 +321,7 @@ absl::Status PatientService::HandleLookupContact(const server::Call& call, const
       }
     }
     return absl::OkStatus();
-  });
+  }, read.hit.has_value());
   FillCache(call, read, status);
   return status;
 }

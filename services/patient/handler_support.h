@@ -19,14 +19,22 @@
 
 namespace clinic::patient {
 
-// Every call, reads included, writes its access log entries, so every transaction is a
-// read-write one. On PostgreSQL they run at READ COMMITTED: the invariants are held by
-// guarded UPDATEs (version = expected), the duplicate-key lock row and the access log's
-// chain head row, which queue concurrent writers instead of failing serialization
-// checks. SQLite serialises writers.
+// A mutation's transaction, which also appends its access log entries. On PostgreSQL it
+// runs at READ COMMITTED: the invariants are held by guarded UPDATEs (version =
+// expected), the duplicate-key lock row and the access log's chain head row, which queue
+// concurrent writers instead of failing serialization checks. SQLite serialises writers.
 inline sql::TransactionOptions WriteOptions() {
   sql::TransactionOptions options;
   options.isolation = sql::TransactionOptions::Isolation::kReadCommitted;
+  return options;
+}
+
+// A read's transaction: read-only (its access log entries go through the
+// AccessLogWriter), READ COMMITTED on PostgreSQL; on SQLite (WAL) it does not wait for
+// writers.
+inline sql::TransactionOptions ReadOptions() {
+  sql::TransactionOptions options = WriteOptions();
+  options.read_only = true;
   return options;
 }
 

@@ -2,7 +2,8 @@
 
 // The read-through Redis cache of patient records in front of GetPatient and
 // LookupContact. It saves the record's read only: callers still authorise the caller
-// against the (cached) sharing facts and write the access log in their transaction.
+// against the (cached) sharing facts and write the access log (through the
+// AccessLogWriter, audit.h) before they answer.
 //
 // Each record is one Redis hash "patient:record:{id}" with fields r (the record's
 // revision, store::PatientRecord::revision), v (the encoded record) and, once a

@@ -78,14 +78,14 @@ absl::Status PatientService::HandleGetPatient(const server::Call& call, const v1
   std::optional<std::string> id = api::ParseId(kPatientPattern, request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
   CacheRead read = LookUpCache(call, *id);
-  absl::Status status = Audited(call, "GetPatient", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  absl::Status status = AuditedRead(call, "GetPatient", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kReadDemographics, v1::ACCESS_ACTION_READ, request.name(),
                        request.name(), &read);
     if (!record.ok()) return record.status();
     *response = record->patient;
     return absl::OkStatus();
-  });
+  }, read.hit.has_value());
   FillCache(call, read, status);
   return status;
 }
@@ -180,7 +180,7 @@ absl::Status PatientService::HandleSearchPatients(const server::Call& call, cons
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "SearchPatients", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "SearchPatients", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     std::vector<store::PatientRecord> records;
     if (absl::Status s = store::SearchPatients(tx, criteria, store::VisibilityOf(principal), page, &records);
@@ -248,7 +248,7 @@ absl::Status PatientService::HandleListAccessLog(const server::Call& call, const
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 100, 1000, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListAccessLog", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListAccessLog", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kReadAccessLog, v1::ACCESS_ACTION_READ,

@@ -1,6 +1,9 @@
-// The audited transaction every handler runs in.
+// The audited transactions the handlers run in: AuditedRead (reads) and AuditedOnce (changes).
 #include "services/patient/patient_service.h"
 
+#include <cstdint>
+#include <span>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,25 +12,54 @@
 #include "services/patient/handler_support.h"
 
 namespace clinic::patient {
+namespace {
 
-absl::Status PatientService::Audited(const server::Call& call, std::string_view method, AuditedFn fn) {
+// Stands for a transaction where a cache hit should need none: every statement fails,
+// and used() says whether one was tried.
+class NoTransaction final : public sql::Transaction {
+ public:
+  explicit NoTransaction(sql::Dialect dialect) : dialect_(dialect) {}
+
+  sql::Dialect dialect() const override { return dialect_; }
+  absl::StatusOr<sql::ResultSet> Query(std::string_view, std::span<const sql::Value>) override { return Refuse(); }
+  absl::StatusOr<int64_t> Execute(std::string_view, std::span<const sql::Value>) override { return Refuse(); }
+  absl::Status ExecuteScript(std::string_view) override { return Refuse(); }
+
+  bool used() const { return used_; }
+
+ private:
+  absl::Status Refuse() {
+    used_ = true;
+    return absl::FailedPreconditionError("no transaction");
+  }
+
+  const sql::Dialect dialect_;
+  bool used_ = false;
+};
+
+}  // namespace
+
+absl::Status PatientService::AuditedRead(const server::Call& call, std::string_view method, AuditedFn fn,
+                                         bool try_without_database) {
   absl::StatusOr<v1::AccessPurpose> purpose = AccessPurposeOf(call);
   if (!purpose.ok()) return purpose.status();
-  const absl::Time now = clock_.Now();
-  CallAudit audit(call, method, *purpose, now);
-  std::vector<std::pair<std::string, int64_t>> changed;
-  absl::Status status = db_.Transact(WriteOptions(), [&](sql::Transaction& tx) -> absl::Status {
+  CallAudit audit(call, method, *purpose, clock_.Now());
+  absl::Status status;
+  bool answered = false;
+  if (try_without_database) {
+    NoTransaction none(db_.dialect());
     audit.Reset();
-    changed.clear();
-    if (absl::Status s = fn(tx, audit); !s.ok()) return s;
-    if (absl::Status s = CollectChanged(tx, audit, &changed); !s.ok()) return s;
-    return audit.WriteAllowed(tx);
-  });
-  status = audit.Outcome(std::move(status));
-  if (!status.ok()) audit.WriteRefused(db_, status);
-  // Also after a failure that came after the changes (a commit whose outcome is unknown):
-  // a tombstone for a change that did not commit only keeps the record out of the cache.
-  InvalidateChanged(call, changed);
+    status = fn(none, audit);
+    answered = !none.used();
+  }
+  if (!answered) {
+    status = db_.Transact(ReadOptions(), [&](sql::Transaction& tx) -> absl::Status {
+      audit.Reset();
+      return fn(tx, audit);
+    });
+  }
+  if (status.ok()) status = audit.WriteAllowed(access_log_writer_);
+  if (!status.ok()) audit.WriteRefused(access_log_writer_, status);
   return status;
 }
 
@@ -49,7 +81,7 @@ absl::Status PatientService::AuditedOnce(const server::Call& call, std::string_v
     return audit.WriteAllowed(tx);
   });
   status = audit.Outcome(std::move(status));
-  if (!status.ok()) audit.WriteRefused(db_, status);
+  if (!status.ok()) audit.WriteRefused(access_log_writer_, status);
   // Also after a failure that came after the changes (a commit whose outcome is unknown):
   // a tombstone for a change that did not commit only keeps the record out of the cache.
   InvalidateChanged(call, changed);

@@ -23,21 +23,23 @@ namespace clinic::patient {
 //
 // Each handler checks the request's fields (domain/*_validation.h, validation.h), then
 // runs one transaction that loads the record, authorises the caller against its home
-// clinic and sharing consent (domain/access_policy.h, through CallAudit), does the work
-// with the stores (patient_store.h, access_log_store.h) and appends the call's access log
-// entries (audit.h), so that the access and its audit commit together. Mutations go
-// through api::RunOnce so that a retry with the same request_id returns the first
-// outcome. Laboratories and regimens are not patient records: their RPCs write no access
+// clinic and sharing consent (domain/access_policy.h, through CallAudit) and does the work
+// with the stores (patient_store.h, access_log_store.h). A mutation appends the call's
+// access log entries (audit.h) in its transaction, so that the change and its audit
+// commit together, and goes through api::RunOnce so that a retry with the same request_id
+// returns the first outcome. A read runs a read-only transaction (none on a cache hit
+// that needs nothing else) and answers once its entries are committed by the
+// AccessLogWriter, which groups concurrent reads' entries into one write transaction. Laboratories and regimens are not patient records: their RPCs write no access
 // log entries.
 // Every RPC is authenticated by the generated PatientServiceBase; an RPC whose Handle
 // method is not overridden answers UNIMPLEMENTED (MergePatients, UnmergePatient: not
 // written yet).
 //
 // With a `cache` (patient_cache.h), GetPatient and LookupContact read the record through
-// it: the lookup happens before the transaction (no Redis call while it holds database
-// locks), the authorisation and the access log entries happen in the transaction as on
-// a miss, and a record read from the database is put after the commit. Every call that
-// changes records invalidates their entries after its commit (Audited, AuditedOnce).
+// it: the lookup happens before any transaction, the authorisation and the access log
+// entries happen as on a miss (a hit that needs nothing else from the database runs no
+// transaction), and a record read from the database is put after the call. Every call that
+// changes records invalidates their entries after its commit (AuditedOnce).
 //
 // Thread-safe: handlers run concurrently on gRPC's threads; `db`, `clock` and `cache`
 // (may be null: no cache) must be thread-safe and outlive the service.
@@ -45,7 +47,7 @@ class PatientService final : public v1::PatientServiceBase {
  public:
   PatientService(const server::CallRunner& calls, sql::Database& db, const Clock& clock,
                  PatientCache* cache = nullptr)
-      : PatientServiceBase(calls), db_(db), clock_(clock), cache_(cache) {}
+      : PatientServiceBase(calls), db_(db), clock_(clock), cache_(cache), access_log_writer_(db) {}
 
  protected:
   // Records (patient_handlers.cc).
@@ -161,11 +163,18 @@ class PatientService final : public v1::PatientServiceBase {
   // After the commit: drops the changed records' cache entries.
   void InvalidateChanged(const server::Call& call, const std::vector<std::pair<std::string, int64_t>>& changed);
 
-  // Runs `fn` in one read-write transaction with the call's access log entries appended
-  // when it succeeds (reads are audited too); the refused or failed accesses otherwise.
-  absl::Status Audited(const server::Call& call, std::string_view method, AuditedFn fn);
+  // A read: runs `fn` in a read-only transaction, then appends the call's access log
+  // entries through the AccessLogWriter (returning once they are committed; UNAVAILABLE
+  // if they cannot be written) when it succeeded, the refused or failed accesses
+  // otherwise. With `try_without_database` (a cache hit), `fn` runs first without a
+  // transaction (any statement fails), and again in one only if it tried a statement.
+  // `fn` must not write.
+  absl::Status AuditedRead(const server::Call& call, std::string_view method, AuditedFn fn,
+                           bool try_without_database = false);
 
-  // As Audited, once per request_id (api::RunOnce; the key includes the caller, so
+  // A mutation: runs `fn` in one read-write transaction with the call's access log
+  // entries appended in it when it succeeds, the refused or failed accesses otherwise;
+  // once per request_id (api::RunOnce; the key includes the caller, so
   // another principal reusing a request_id is INVALID_ARGUMENT rather than answered).
   absl::Status AuditedOnce(const server::Call& call, std::string_view method, const google::protobuf::Message& request,
                            const std::string& request_id, google::protobuf::Message* response, AuditedFn fn);
@@ -183,6 +192,7 @@ class PatientService final : public v1::PatientServiceBase {
   sql::Database& db_;
   const Clock& clock_;
   PatientCache* const cache_;
+  AccessLogWriter access_log_writer_;
 };
 
 }  // namespace clinic::patient

@@ -1,5 +1,5 @@
 // The treatment plan and administration RPCs. Plans and administrations are parts of the
-// patient record: every call is authorised against the record and audited (Audited,
+// patient record: every call is authorised against the record and audited (AuditedRead,
 // AuditedOnce).
 #include <optional>
 #include <set>
@@ -195,7 +195,7 @@ absl::Status PatientService::HandleGetTreatmentPlan(const server::Call& call,
   status::FieldViolations bad;
   std::optional<PlanRef> ref = ParsePlanRef(request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetTreatmentPlan", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "GetTreatmentPlan", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, ref->patient_id, PatientAction::kReadTreatmentPlan, v1::ACCESS_ACTION_READ,
                        request.name(), request.name());
@@ -225,7 +225,7 @@ absl::Status PatientService::HandleListTreatmentPlans(const server::Call& call,
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListTreatmentPlans", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListTreatmentPlans", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kListTreatmentPlans, v1::ACCESS_ACTION_READ,
@@ -288,7 +288,7 @@ absl::Status PatientService::HandleListTreatmentPlanRevisions(const server::Call
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListTreatmentPlanRevisions", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListTreatmentPlanRevisions", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, (*ids)[0], PatientAction::kReadClinical, v1::ACCESS_ACTION_READ, request.name(),
@@ -389,7 +389,7 @@ absl::Status PatientService::HandleGetAdministration(const server::Call& call,
   status::FieldViolations bad;
   std::optional<std::vector<std::string>> ids = api::ParseName(kAdministrationPattern, request.name(), "name", bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "GetAdministration", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "GetAdministration", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     absl::StatusOr<store::PatientRecord> record = LoadAuthorized(
         tx, audit, (*ids)[0], PatientAction::kReadClinical, v1::ACCESS_ACTION_READ, request.name(), request.name());
     if (!record.ok()) return record.status();
@@ -418,7 +418,7 @@ absl::Status PatientService::HandleListAdministrations(const server::Call& call,
   const uint64_t filters = api::FiltersOf(request);
   ReadPage(request.page_size(), request.page_token(), filters, 50, 200, &page, bad);
   if (!bad.empty()) return bad.ToStatus();
-  return Audited(call, "ListAdministrations", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
+  return AuditedRead(call, "ListAdministrations", [&](sql::Transaction& tx, CallAudit& audit) -> absl::Status {
     response->Clear();
     absl::StatusOr<store::PatientRecord> record =
         LoadAuthorized(tx, audit, *id, PatientAction::kReadClinical, v1::ACCESS_ACTION_READ,

@@ -24,10 +24,13 @@
 #include "common/sql/migrations.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status.h"
+#include "common/sync/notification.h"
 #include "grpcpp/grpcpp.h"
 #include "services/patient/access_log_store.h"
+#include "services/patient/access_log_writer.h"
 #include "services/patient/clinical_store.h"
 #include "services/patient/domain/access_log_chain.h"
+#include "services/patient/handler_support.h"
 #include "services/patient/patient_service.h"
 #include "services/patient/schema.h"
 #include "tests/support/fake_clock.h"
@@ -1175,6 +1178,226 @@ TEST_P(PatientServiceTest, RegimensAreSeededDataThatCliniciansExtendAndRetire) {
   CLINIC_ASSERT_OK(Rpc(&Stub::ListRegimens, north_clinician_, list, &listed));
   EXPECT_THAT(listed.regimens(), SizeIs(4));
 }
+
+// The number of entries in `patient`'s log, and that they are sequenced 1..n.
+int64_t ChainLength(sql::Database& db, const std::string& patient) {
+  absl::StatusOr<sql::ResultSet> rows =
+      db.Query("SELECT COUNT(*), MIN(sequence), MAX(sequence) FROM access_log WHERE patient_id = $1",
+               {patient.substr(sizeof("patients/") - 1)});
+  EXPECT_THAT(rows, IsOk());
+  if (!rows.ok()) return -1;
+  EXPECT_EQ((*rows)[0].GetInt64(1), 1);
+  EXPECT_EQ((*rows)[0].GetInt64(2), (*rows)[0].GetInt64(0));
+  return (*rows)[0].GetInt64(0);
+}
+
+TEST_P(PatientServiceTest, ConcurrentReadsWriteExactlyOneEntryEachAndTheChainsVerify) {
+  std::vector<v1::Patient> patients = {CreateAda(),
+                                       Create(north_reception_, Person("Mary", "Somerville", "+447700900777")).value(),
+                                       Create(north_reception_, Person("Emmy", "Noether", "+447700900778")).value()};
+  constexpr int kThreads = 32;
+  constexpr int kReadsEach = 12;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kReadsEach; ++i) {
+        const v1::Patient& patient = patients[(t + i) % patients.size()];
+        absl::StatusOr<v1::Patient> read = Get(north_clinician_, patient.name());
+        if (!read.ok() || read->etag() != patient.etag()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  int64_t reads = 0;
+  for (const v1::Patient& patient : patients) {
+    const int64_t length = ChainLength(*db_, patient.name());
+    reads += length - 1;  // the creation's entry
+    ExpectChainVerifies(patient.name());
+  }
+  EXPECT_EQ(reads, kThreads * kReadsEach);
+  absl::StatusOr<sql::ResultSet> read_entries = db_->Query(
+      "SELECT COUNT(*), COUNT(DISTINCT request_id) FROM access_log WHERE method = $1 AND outcome = $2",
+      {"clinic.patient.v1.PatientService/GetPatient", static_cast<int64_t>(v1::ACCESS_OUTCOME_ALLOWED)});
+  CLINIC_ASSERT_OK(read_entries.status());
+  EXPECT_EQ((*read_entries)[0].GetInt64(0), kThreads * kReadsEach);
+}
+
+TEST_P(PatientServiceTest, ReadsMixedWithConcurrentUpdatesKeepEveryChainIntact) {
+  std::vector<v1::Patient> patients = {CreateAda(),
+                                       Create(north_reception_, Person("Mary", "Somerville", "+447700900777")).value()};
+  constexpr int kReaders = 16;
+  constexpr int kReadsEach = 10;
+  constexpr int kUpdates = 15;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (size_t p = 0; p < patients.size(); ++p) {
+    // One writer per record, each update with the etag the previous one returned.
+    threads.emplace_back([&, p] {
+      v1::Patient current = patients[p];
+      for (int i = 0; i < kUpdates; ++i) {
+        v1::UpdatePatientRequest update;
+        update.set_request_id(NewRequestId());
+        *update.mutable_patient() = current;
+        update.mutable_patient()->set_language_code(i % 2 == 0 ? "cy" : "en-GB");
+        update.mutable_update_mask()->add_paths("language_code");
+        if (!Rpc(&Stub::UpdatePatient, north_reception_, update, &current).ok()) ++failures;
+      }
+    });
+  }
+  std::atomic<int> reads_of[2] = {0, 0};
+  for (int t = 0; t < kReaders; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kReadsEach; ++i) {
+        const size_t p = static_cast<size_t>(t + i) % patients.size();
+        if (Get(north_clinician_, patients[p].name()).ok()) {
+          ++reads_of[p];
+        } else {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (size_t p = 0; p < patients.size(); ++p) {
+    EXPECT_EQ(ChainLength(*db_, patients[p].name()), 1 + kUpdates + reads_of[p].load());
+    ExpectChainVerifies(patients[p].name());
+  }
+}
+
+TEST_P(PatientServiceTest, WhenConcurrentReadsCannotWriteTheirEntriesEveryOneFailsUnavailable) {
+  const v1::Patient ada = CreateAda();
+  CLINIC_ASSERT_OK(db_->Execute("ALTER TABLE access_log RENAME TO access_log_elsewhere"));
+  constexpr int kThreads = 16;
+  constexpr int kReadsEach = 4;
+  std::atomic<int> unavailable{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kReadsEach; ++i) {
+        absl::StatusOr<v1::Patient> read = Get(north_clinician_, ada.name());
+        if (read.ok()) ++answered;
+        if (read.status().code() == absl::StatusCode::kUnavailable) ++unavailable;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(answered.load(), 0);
+  EXPECT_EQ(unavailable.load(), kThreads * kReadsEach);
+  CLINIC_ASSERT_OK(db_->Execute("ALTER TABLE access_log_elsewhere RENAME TO access_log"));
+  EXPECT_EQ(ChainLength(*db_, ada.name()), 1);
+  CLINIC_ASSERT_OK(Get(north_clinician_, ada.name()).status());
+  EXPECT_EQ(ChainLength(*db_, ada.name()), 2);
+  ExpectChainVerifies(ada.name());
+}
+
+// AccessLogWriter itself: calls that arrive while a commit runs are committed together in
+// the next transaction; when a batch cannot commit, each call in it fails and none of
+// its entries is written.
+class AccessLogWriterTest : public PatientServiceTest {
+ protected:
+  static PendingAccessLogEntry Entry(const std::string& patient, const std::string& request_id) {
+    PendingAccessLogEntry entry;
+    entry.patient_id = patient.substr(sizeof("patients/") - 1);
+    entry.record.principal = "doc-north";
+    entry.record.role = "clinician";
+    entry.record.clinic = absl::StrCat("clinics/", kNorth);
+    entry.record.action = v1::ACCESS_ACTION_READ;
+    entry.record.method = "clinic.patient.v1.PatientService/GetPatient";
+    entry.record.resource = patient;
+    entry.record.purpose = v1::ACCESS_PURPOSE_CARE;
+    entry.record.outcome = v1::ACCESS_OUTCOME_ALLOWED;
+    entry.record.request_id = request_id;
+    entry.record.access_time = absl::Now();
+    return entry;
+  }
+
+  // Holds `patient`'s chain head locked (and, on SQLite, the database's write lock) in a
+  // transaction that runs `then` before it commits; while it is held, one call commits
+  // (blocked on the lock) and `kQueued` calls queue behind it, each appending to
+  // `patient` and `other`. Then the holder commits, and every call returns.
+  static constexpr int kQueued = 8;
+  std::vector<absl::Status> QueueBehindALockedHead(AccessLogWriter& writer, const std::string& patient,
+                                                   const std::string& other, const std::string& then_sql) {
+    const std::string id = patient.substr(sizeof("patients/") - 1);
+    sync::Notification locked, release;
+    std::thread holder([&] {
+      bool first = true;
+      CLINIC_EXPECT_OK(db_->Transact(WriteOptions(), [&](sql::Transaction& tx) -> absl::Status {
+        absl::StatusOr<int64_t> n =
+            tx.Execute("UPDATE access_log_heads SET last_sequence = last_sequence WHERE patient_id = $1", {id});
+        if (!n.ok()) return n.status();
+        if (first) {
+          first = false;
+          locked.Notify();
+          release.WaitForNotification();
+        }
+        if (then_sql.empty()) return absl::OkStatus();
+        return tx.Execute(then_sql, {id}).status();
+      }));
+    });
+    locked.WaitForNotification();
+    std::vector<absl::Status> results(1 + kQueued);
+    std::vector<std::thread> callers;
+    callers.emplace_back([&] {
+      results[0] = writer.Append({Entry(patient, "call-0"), Entry(other, "call-0")});
+    });
+    while (!writer.stats().committing) absl::SleepFor(absl::Milliseconds(1));
+    for (int i = 1; i <= kQueued; ++i) {
+      callers.emplace_back([&, i] {
+        const std::string request_id = absl::StrCat("call-", i);
+        results[i] = writer.Append({Entry(other, request_id), Entry(patient, request_id)});
+      });
+    }
+    while (writer.stats().queued < static_cast<size_t>(kQueued)) absl::SleepFor(absl::Milliseconds(1));
+    release.Notify();
+    holder.join();
+    for (std::thread& t : callers) t.join();
+    return results;
+  }
+};
+
+TEST_P(AccessLogWriterTest, CallsQueuedBehindACommitAreCommittedTogetherInOneTransaction) {
+  const v1::Patient ada = CreateAda();
+  const v1::Patient mary = Create(north_reception_, Person("Mary", "Somerville", "+447700900777")).value();
+  AccessLogWriter writer(*db_);
+  for (const absl::Status& status : QueueBehindALockedHead(writer, ada.name(), mary.name(), "")) {
+    EXPECT_THAT(status, IsOk());
+  }
+  const AccessLogWriter::Stats stats = writer.stats();
+  EXPECT_EQ(stats.calls, 1 + kQueued);
+  EXPECT_EQ(stats.batches, 2);  // the call that found no commit running, then all the others
+  EXPECT_EQ(ChainLength(*db_, ada.name()), 2 + kQueued);
+  EXPECT_EQ(ChainLength(*db_, mary.name()), 2 + kQueued);
+  ExpectChainVerifies(ada.name());
+  ExpectChainVerifies(mary.name());
+}
+
+TEST_P(AccessLogWriterTest, WhenABatchCannotCommitEveryCallInItFailsUnavailableAndNothingIsWritten) {
+  const v1::Patient ada = CreateAda();
+  const v1::Patient mary = Create(north_reception_, Person("Mary", "Somerville", "+447700900777")).value();
+  AccessLogWriter writer(*db_);
+  // The holder deletes Ada's chain head: every batch appending to her log fails.
+  const std::vector<absl::Status> results =
+      QueueBehindALockedHead(writer, ada.name(), mary.name(), "DELETE FROM access_log_heads WHERE patient_id = $1");
+  for (const absl::Status& status : results) EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(writer.stats().batches, 2);
+  // Mary's entries were in the failed batches too: none was written.
+  EXPECT_EQ(ChainLength(*db_, mary.name()), 1);
+  EXPECT_EQ(ChainLength(*db_, ada.name()), 1);
+  // Calls that do not touch the broken log commit again.
+  CLINIC_EXPECT_OK(writer.Append({Entry(mary.name(), "after")}));
+  EXPECT_EQ(ChainLength(*db_, mary.name()), 2);
+  ExpectChainVerifies(mary.name());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccessLogWriterTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& param) {
+                           return param.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Backends, PatientServiceTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& param) {
