@@ -1,5 +1,6 @@
 #include "services/notification/reminder_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -112,6 +113,31 @@ StoredReminder FromRow(const sql::Row& row) {
 absl::StatusOr<sql::ResultSet> SelectById(sql::Transaction& tx, std::string_view reminder_id) {
   return tx.Query("SELECT " + std::string(kColumns) + " FROM reminders WHERE reminder_id = $1",
                   {std::string(reminder_id)});
+}
+
+// A statement `prefix` + "$1, …, $n)" for up to kInListMax values at a time; `fn` sees
+// every row. The list is padded to a power of two by repeating its last value (a
+// duplicate in IN changes nothing), so that batches of any size prepare few statements.
+constexpr size_t kInListMax = 64;
+absl::Status QueryIn(sql::Transaction& tx, std::string_view prefix, std::span<const std::string> values,
+                     absl::FunctionRef<void(const sql::Row&)> fn) {
+  std::vector<sql::Value> params;
+  for (size_t start = 0; start < values.size(); start += kInListMax) {
+    const size_t n = std::min(kInListMax, values.size() - start);
+    size_t padded = 1;
+    while (padded < n) padded *= 2;
+    std::string sql(prefix);
+    params.clear();
+    for (size_t i = 0; i < padded; ++i) {
+      absl::StrAppend(&sql, i == 0 ? "$" : ", $", i + 1);
+      params.emplace_back(values[start + std::min(i, n - 1)]);
+    }
+    sql += ")";
+    absl::StatusOr<sql::ResultSet> rows = tx.Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    for (const sql::Row& row : *rows) fn(row);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LoadAttempts(sql::Transaction& tx, std::string_view reminder_id, v1::Reminder* out) {
@@ -231,6 +257,19 @@ absl::StatusOr<StoredReminder> LoadReminder(sql::Transaction& tx, std::string_vi
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("no such reminder");
   return FromRow((*rows)[0]);
+}
+
+absl::StatusOr<std::map<std::string, StoredReminder>> LoadReminders(sql::Transaction& tx,
+                                                                    std::span<const std::string> reminder_ids) {
+  std::map<std::string, StoredReminder> out;
+  absl::Status s = QueryIn(tx, "SELECT " + std::string(kColumns) + " FROM reminders WHERE reminder_id IN (",
+                           reminder_ids, [&](const sql::Row& row) {
+                             StoredReminder r = FromRow(row);
+                             std::string id = r.id;
+                             out.emplace(std::move(id), std::move(r));
+                           });
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<v1::Reminder> GetReminder(sql::Transaction& tx, std::string_view reminder_id) {
@@ -468,6 +507,17 @@ absl::StatusOr<std::optional<KeyClaim>> FindKeyClaim(sql::Transaction& tx, std::
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::nullopt;
   return KeyClaim{(*rows)[0].GetText(0), !(*rows)[0].IsNull(1)};
+}
+
+absl::StatusOr<std::map<std::string, KeyClaim>> FindKeyClaims(sql::Transaction& tx,
+                                                              std::span<const std::string> dedupe_keys) {
+  std::map<std::string, KeyClaim> out;
+  absl::Status s = QueryIn(tx, "SELECT dedupe_key, reminder_id, sent_time_us FROM sent_keys WHERE dedupe_key IN (",
+                           dedupe_keys, [&](const sql::Row& row) {
+                             out[row.GetText(0)] = KeyClaim{row.GetText(1), !row.IsNull(2)};
+                           });
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<KeyClaim> ClaimKey(sql::Transaction& tx, std::string_view dedupe_key, std::string_view reminder_id,

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,10 @@ absl::Status InsertReminder(sql::Transaction& tx, const std::string& reminder_id
 
 // NOT_FOUND when there is no such reminder.
 absl::StatusOr<StoredReminder> LoadReminder(sql::Transaction& tx, std::string_view reminder_id);
+// The reminders of `reminder_ids` that exist, by id (a few statements for any number of
+// ids; for the deliverer's batches).
+absl::StatusOr<std::map<std::string, StoredReminder>> LoadReminders(sql::Transaction& tx,
+                                                                    std::span<const std::string> reminder_ids);
 // The contract form with its attempts.
 absl::StatusOr<v1::Reminder> GetReminder(sql::Transaction& tx, std::string_view reminder_id);
 
@@ -162,6 +167,9 @@ struct KeyClaim {
   bool sent = false;
 };
 absl::StatusOr<std::optional<KeyClaim>> FindKeyClaim(sql::Transaction& tx, std::string_view dedupe_key);
+// The claims of those of `dedupe_keys` that are claimed, by key.
+absl::StatusOr<std::map<std::string, KeyClaim>> FindKeyClaims(sql::Transaction& tx,
+                                                              std::span<const std::string> dedupe_keys);
 // Claims `dedupe_key` for the reminder unless someone holds it; returns the holder
 // afterwards (the reminder itself when the claim is, or was already, its own).
 absl::StatusOr<KeyClaim> ClaimKey(sql::Transaction& tx, std::string_view dedupe_key, std::string_view reminder_id,
