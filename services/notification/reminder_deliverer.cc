@@ -23,9 +23,20 @@ namespace {
 using store::Transition;
 using type::v1::ContactChannel;
 
+// Every change the deliverer makes is version-checked (or, for a dedupe key's claim,
+// guarded by the key's uniqueness), so it needs no SERIALIZABLE on PostgreSQL, whose
+// predicate locks made concurrent batches abort each other over and over. (SQLite
+// serialises writers anyway.)
 sql::TransactionOptions ReadOnly() {
   sql::TransactionOptions options;
   options.read_only = true;
+  options.isolation = sql::TransactionOptions::Isolation::kReadCommitted;
+  return options;
+}
+
+sql::TransactionOptions Writing() {
+  sql::TransactionOptions options;
+  options.isolation = sql::TransactionOptions::Isolation::kReadCommitted;
   return options;
 }
 
@@ -279,7 +290,7 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
 
   // 3. One write transaction: every outcome without a send, and for the others the
   // dedupe key's claim and SENDING, each only if the reminder did not change meanwhile.
-  absl::Status begin = db_.Transact([&](sql::Transaction& tx) -> absl::Status {
+  absl::Status begin = db_.Transact(Writing(), [&](sql::Transaction& tx) -> absl::Status {
     std::vector<std::string> write_ids;
     for (Item* item : to_write) {
       item->sending = false;
@@ -288,6 +299,8 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
     }
     absl::StatusOr<std::map<std::string, store::StoredReminder>> current = store::LoadReminders(tx, write_ids);
     if (!current.ok()) return current.status();
+    std::vector<std::pair<std::string, std::string>> to_claim;  // (dedupe key, reminder id)
+    std::vector<Item*> to_send;
     for (Item* item : to_write) {
       const store::StoredReminder& s = *item->stored;
       const auto now_row = current->find(item->id);
@@ -304,23 +317,23 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
         }
         continue;
       }
-      absl::StatusOr<store::KeyClaim> holder = store::ClaimKey(tx, s.reminder.dedupe_key(), s.id, clock_.Now());
-      if (!holder.ok()) return holder.status();
-      if (holder->reminder_id != s.id) {  // claimed meanwhile: decided again, it is busy or a duplicate
-        item->again = true;
+      to_claim.emplace_back(s.reminder.dedupe_key(), s.id);
+      to_send.push_back(item);
+    }
+    if (to_send.empty()) return absl::OkStatus();
+    absl::StatusOr<std::map<std::string, store::KeyClaim>> holders = store::ClaimKeys(tx, to_claim, clock_.Now());
+    if (!holders.ok()) return holders.status();
+    std::vector<const store::StoredReminder*> to_mark;
+    for (Item* item : to_send) {
+      const auto holder = holders->find(item->stored->reminder.dedupe_key());
+      if (holder == holders->end() || holder->second.reminder_id != item->id) {
+        item->again = true;  // claimed meanwhile: decided again, it is busy or a duplicate
         continue;
       }
-      Transition t = Final(v1::REMINDER_STATE_SENDING);
-      t.next_attempt_time = s.next_attempt_time;
-      absl::Status marked = store::ApplyTransition(tx, s, t, clock_.Now());
-      if (marked.code() == absl::StatusCode::kAborted) {
-        item->again = true;
-      } else if (!marked.ok()) {
-        return marked;
-      } else {
-        item->sending = true;
-      }
+      to_mark.push_back(&*item->stored);
+      item->sending = true;
     }
+    if (absl::Status marked = store::MarkSending(tx, to_mark, clock_.Now()); !marked.ok()) return marked;
     return absl::OkStatus();
   });
   if (!begin.ok()) return fail(to_write, begin);
@@ -376,9 +389,10 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
       if (item->record_pending) record_ids.push_back(item->id);
     }
     if (record_ids.empty()) break;
-    recorded = db_.Transact([&](sql::Transaction& tx) -> absl::Status {
+    recorded = db_.Transact(Writing(), [&](sql::Transaction& tx) -> absl::Status {
       absl::StatusOr<std::map<std::string, store::StoredReminder>> current = store::LoadReminders(tx, record_ids);
       if (!current.ok()) return current.status();
+      std::vector<size_t> sent_together;  // SENT without an error: one statement for all
       for (size_t i = 0; i < sending.size(); ++i) {
         Item* item = sending[i];
         if (!item->record_pending) continue;
@@ -387,19 +401,24 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
         const auto r = current->find(item->id);
         // Gone, or no longer SENDING: another worker recorded it.
         if (r == current->end() || r->second.reminder.state() != v1::REMINDER_STATE_SENDING) continue;
-        Transition t =
+        item->recorded_from = r->second;
+        item->recorded =
             AfterSend(r->second, results[i].delivered, results[i].retryable_error, results[i].permanent_error, start);
-        absl::Status applied = store::ApplyTransition(tx, r->second, t, clock_.Now());
+        if (item->recorded.state == v1::REMINDER_STATE_SENT && item->recorded.last_error.empty()) {
+          sent_together.push_back(i);
+          continue;
+        }
+        absl::Status applied = store::ApplyTransition(tx, r->second, item->recorded, clock_.Now());
         if (applied.code() == absl::StatusCode::kAborted) {
           item->again = true;  // record it in the next transaction
+          item->recorded_from.reset();
         } else if (!applied.ok()) {
           return applied;
-        } else {
-          item->recorded_from = r->second;
-          item->recorded = std::move(t);
         }
       }
-      return absl::OkStatus();
+      std::vector<store::SentChange> changes;
+      for (size_t i : sent_together) changes.push_back({&*sending[i]->recorded_from, &sending[i]->recorded});
+      return store::ApplySent(tx, changes, clock_.Now());
     });
     if (!recorded.ok()) {
       if (recorded.code() != absl::StatusCode::kAborted) break;

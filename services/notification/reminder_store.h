@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -161,12 +162,29 @@ struct Transition {
 // reminder's unsent claim; CANCELLED records the cancel time.
 absl::Status ApplyTransition(sql::Transaction& tx, const StoredReminder& from, const Transition& t, absl::Time now);
 
+// --- Delivery of a batch: the same changes as ApplyTransition, a few statements for
+// many reminders, each version-checked (safe at READ COMMITTED); ABORTED when any
+// reminder is no longer as read (then roll the transaction back: some were changed).
+
+// ApplyTransition to SENDING (with the row's own next attempt time) for each.
+absl::Status MarkSending(sql::Transaction& tx, std::span<const StoredReminder* const> reminders, absl::Time now);
+// ApplyTransition of a SENT transition with a DELIVERED attempt and no error to the
+// SENDING reminder read as `from`.
+struct SentChange {
+  const StoredReminder* from = nullptr;
+  const Transition* transition = nullptr;
+};
+absl::Status ApplySent(sql::Transaction& tx, std::span<const SentChange> changes, absl::Time now);
+
 // Who holds a dedupe key: the reminder that claimed it, and whether it was sent.
 struct KeyClaim {
   std::string reminder_id;
   bool sent = false;
 };
 absl::StatusOr<std::optional<KeyClaim>> FindKeyClaim(sql::Transaction& tx, std::string_view dedupe_key);
+// ClaimKey for each (dedupe key, reminder id); the holders afterwards, by key.
+absl::StatusOr<std::map<std::string, KeyClaim>> ClaimKeys(
+    sql::Transaction& tx, std::span<const std::pair<std::string, std::string>> keys_and_reminders, absl::Time now);
 // The claims of those of `dedupe_keys` that are claimed, by key.
 absl::StatusOr<std::map<std::string, KeyClaim>> FindKeyClaims(sql::Transaction& tx,
                                                               std::span<const std::string> dedupe_keys);
