@@ -160,9 +160,9 @@ absl::StatusOr<int64_t> ExecuteIn(sql::Transaction& tx, std::string_view prefix,
   return RunIn(tx, prefix, fixed, values, "", [](const sql::Row&) {}, /*query=*/false);
 }
 
-// As ExecuteIn for `prefix` ending in "(reminder_id, version) IN (": each reminder
-// changes only while it has the version read (so the caller's check holds at READ
-// COMMITTED too).
+// As ExecuteIn for `prefix` ending in "reminder_id IN (": the ids (for the primary key
+// index), and each reminder changes only while it has the version read (so the caller's
+// check holds at READ COMMITTED too).
 absl::StatusOr<int64_t> ExecuteForVersions(sql::Transaction& tx, std::string_view prefix,
                                            std::span<const sql::Value> fixed,
                                            std::span<const StoredReminder* const> reminders) {
@@ -174,14 +174,15 @@ absl::StatusOr<int64_t> ExecuteForVersions(sql::Transaction& tx, std::string_vie
     while (padded < n) padded *= 2;
     std::string sql(prefix);
     params.assign(fixed.begin(), fixed.end());
+    const size_t ids_at = fixed.size() + 1, versions_at = fixed.size() + padded + 1;
+    std::string pairs;
     for (size_t i = 0; i < padded; ++i) {
-      const size_t p = fixed.size() + 2 * i;
-      absl::StrAppend(&sql, i == 0 ? "" : ", ", "($", p + 1, ", $", p + 2, ")");
-      const StoredReminder& r = *reminders[start + std::min(i, n - 1)];
-      params.emplace_back(r.id);
-      params.emplace_back(r.version);
+      absl::StrAppend(&sql, i == 0 ? "$" : ", $", ids_at + i);
+      absl::StrAppend(&pairs, i == 0 ? "" : ", ", "($", ids_at + i, ", $", versions_at + i, ")");
+      params.emplace_back(reminders[start + std::min(i, n - 1)]->id);
     }
-    sql += ")";
+    for (size_t i = 0; i < padded; ++i) params.emplace_back(reminders[start + std::min(i, n - 1)]->version);
+    absl::StrAppend(&sql, ") AND (reminder_id, version) IN (", pairs, ")");
     absl::StatusOr<int64_t> n_changed = tx.Execute(sql, params);
     if (!n_changed.ok()) return n_changed.status();
     changed += *n_changed;
@@ -565,7 +566,7 @@ absl::Status MarkSending(sql::Transaction& tx, std::span<const StoredReminder* c
       ExecuteForVersions(tx,
                          "UPDATE reminders SET state = $1, skip_reason = 0, sent_time_us = NULL, sent_channel = 0, "
                          "update_time_us = $2, version = version + 1 WHERE state IN ($1, $3) "
-                         "AND (reminder_id, version) IN (",
+                         "AND reminder_id IN (",
                          fixed, reminders);
   if (!n.ok()) return n.status();
   if (*n != static_cast<int64_t>(reminders.size())) return absl::AbortedError("a reminder changed meanwhile");
@@ -589,7 +590,7 @@ absl::Status ApplySent(sql::Transaction& tx, std::span<const SentChange> changes
         tx,
         "UPDATE reminders SET state = $1, skip_reason = 0, attempt_count = attempt_count + 1, "
         "next_attempt_time_us = NULL, sent_time_us = $2, sent_channel = $3, cancel_requested = FALSE, "
-        "update_time_us = $2, version = version + 1 WHERE state = $4 AND (reminder_id, version) IN (",
+        "update_time_us = $2, version = version + 1 WHERE state = $4 AND reminder_id IN (",
         fixed, reminders);
     if (!n.ok()) return n.status();
     if (*n != static_cast<int64_t>(reminders.size())) return absl::AbortedError("a reminder changed meanwhile");
