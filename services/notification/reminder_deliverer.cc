@@ -1,9 +1,12 @@
 #include "services/notification/reminder_deliverer.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <span>
+#include <thread>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -129,6 +132,9 @@ struct ReminderDeliverer::BatchData {
 
 namespace {
 
+// Patient lookups of one batch in flight at once.
+constexpr size_t kLookupConcurrency = 16;
+
 bool Pending(const store::StoredReminder& s) {
   return s.reminder.state() == v1::REMINDER_STATE_SCHEDULED || s.reminder.state() == v1::REMINDER_STATE_SENDING;
 }
@@ -230,6 +236,7 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
 
   // 2. Decide each reminder by the rules (no transaction open: patient lookups are RPCs).
   std::vector<Item*> to_write;
+  std::vector<Item*> to_plan;  // past the rules that need no recipient
   for (Item* item : items) {
     item->stored.reset();
     item->transition.reset();
@@ -284,7 +291,28 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
       item->transition = t;
       continue;
     }
-    item->transition = Plan(s, start, data, &item->messages);
+    to_plan.push_back(item);
+  }
+  // The patient lookups (RPCs) of the batch, a few at once: a slow patient service must
+  // not hold a batch for its size times the lookup's timeout.
+  std::vector<std::optional<absl::StatusOr<domain::PatientContact>>> contacts(to_plan.size());
+  {
+    std::atomic<size_t> next{0};
+    const auto look_up = [&] {
+      for (size_t i = next++; i < to_plan.size(); i = next++) {
+        const store::StoredReminder& s = *to_plan[i]->stored;
+        if (s.reminder.recipient_case() != v1::Reminder::kPatient) continue;
+        contacts[i] = contacts_.Lookup(s.reminder.patient(), s.reminder.channel(), s.id);
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (size_t i = 1; i < std::min(to_plan.size(), kLookupConcurrency); ++i) helpers.emplace_back(look_up);
+    look_up();
+    for (std::thread& t : helpers) t.join();
+  }
+  for (size_t i = 0; i < to_plan.size(); ++i) {
+    const absl::StatusOr<domain::PatientContact>* contact = contacts[i].has_value() ? &*contacts[i] : nullptr;
+    to_plan[i]->transition = Plan(*to_plan[i]->stored, start, data, contact, &to_plan[i]->messages);
   }
   if (to_write.empty()) return;
 
@@ -443,7 +471,9 @@ void ReminderDeliverer::Round(std::span<Item* const> items, absl::Time start) {
 }
 
 std::optional<Transition> ReminderDeliverer::Plan(const store::StoredReminder& s, absl::Time start,
-                                                  const BatchData& data, std::vector<OutgoingMessage>* messages) {
+                                                  const BatchData& data,
+                                                  const absl::StatusOr<domain::PatientContact>* contact,
+                                                  std::vector<OutgoingMessage>* messages) {
   struct Recipient {
     ContactChannel channel;
     std::string address;
@@ -460,17 +490,19 @@ std::optional<Transition> ReminderDeliverer::Plan(const store::StoredReminder& s
   };
 
   if (s.reminder.recipient_case() == v1::Reminder::kPatient) {
-    absl::StatusOr<domain::PatientContact> contact = contacts_.Lookup(s.reminder.patient(), s.reminder.channel(), s.id);
-    if (!contact.ok()) {
-      if (contact.status().code() == absl::StatusCode::kNotFound) {
+    if (contact == nullptr) {
+      return RetryOrGiveUp(s, "PATIENT_LOOKUP_MISSING", type::v1::CONTACT_CHANNEL_UNSPECIFIED, start);
+    }
+    if (!contact->ok()) {
+      if (contact->status().code() == absl::StatusCode::kNotFound) {
         return skip(v1::SKIP_REASON_PATIENT_NOT_FOUND, type::v1::CONTACT_CHANNEL_UNSPECIFIED);
       }
-      return RetryOrGiveUp(s, LookupErrorCode(contact.status()), type::v1::CONTACT_CHANNEL_UNSPECIFIED, start);
+      return RetryOrGiveUp(s, LookupErrorCode(contact->status()), type::v1::CONTACT_CHANNEL_UNSPECIFIED, start);
     }
-    const domain::ContactChoice choice = domain::ChooseContact(*contact, s.reminder.channel());
+    const domain::ContactChoice choice = domain::ChooseContact(**contact, s.reminder.channel());
     if (!choice.point.has_value()) return skip(choice.skip_reason, s.reminder.channel());
     recipients.push_back({choice.point->channel, choice.point->address, ""});
-    if (language.empty()) language = domain::CanonicalLanguage(contact->language_code).value_or("");
+    if (language.empty()) language = domain::CanonicalLanguage((*contact)->language_code).value_or("");
   } else if (s.reminder.recipient_case() == v1::Reminder::kStaff) {
     const auto staff = data.staff.find(StaffKey(s));
     if (staff != data.staff.end()) {

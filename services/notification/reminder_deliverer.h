@@ -47,9 +47,9 @@ namespace clinic::notification {
 //
 // A batch (DeliverBatch) shares the database work: one read-only transaction loads every
 // row, dedupe claim, template and staff contact the batch needs; the rules above are
-// applied to each reminder (patient lookups happen here, with no transaction open); one
-// write transaction records every outcome that needs no send, claims the dedupe keys and
-// marks every sendable reminder SENDING; the messages go to Sender::SendBatch; one write
+// applied to each reminder (patient lookups happen here, up to 16 at once, with no
+// transaction open); one write transaction records every outcome that needs no send,
+// claims the dedupe keys and marks every sendable reminder SENDING; the messages go to Sender::SendBatch; one write
 // transaction records every send's outcome. So a batch costs two commits, whatever its
 // size. Deliver is a batch of one.
 //
@@ -89,7 +89,9 @@ class ReminderDeliverer final : public Deliverer {
   void Round(std::span<Item* const> items, absl::Time start);
   // Resolves the recipients, templates and texts into `messages`; or returns the
   // transition that ends the attempt without sending.
+  // `contact` is the patient's lookup (null for a staff alert).
   std::optional<store::Transition> Plan(const store::StoredReminder& s, absl::Time start, const BatchData& data,
+                                        const absl::StatusOr<domain::PatientContact>* contact,
                                         std::vector<OutgoingMessage>* messages);
   // What follows a retryable failure: a retry, DEAD after the last attempt, or
   // CANCELLED when a cancel is pending.

@@ -63,8 +63,11 @@ namespace clinic::notification::queue {
 struct DispatcherOptions {
   // Worker threads, each claiming and delivering one batch at a time.
   int workers = 4;
-  // Ids claimed per round trip, and handed to Deliverer::DeliverBatch together.
-  int batch_size = 16;
+  // Ids claimed per round trip, and handed to Deliverer::DeliverBatch together. The
+  // notification service's deliverer costs two commits per batch, so bigger batches
+  // send faster (docs/BENCHMARKS.md, issue 5: 16 -> 128 took ~1.4k to ~4k reminders/s);
+  // beyond 128 the gain was lost in the noise.
+  int batch_size = 128;
   // How long an idle worker waits before claiming again. Bounds the lateness of a
   // reminder when the queue is idle.
   absl::Duration poll_interval = absl::Milliseconds(200);
