@@ -560,13 +560,14 @@ absl::StatusOr<std::optional<KeyClaim>> FindKeyClaim(sql::Transaction& tx, std::
 }
 
 absl::Status MarkSending(sql::Transaction& tx, std::span<const StoredReminder* const> reminders, absl::Time now) {
-  const sql::Value fixed[] = {kSending, Micros(now), kScheduled};
+  const sql::Value fixed[] = {kSending, Micros(now)};
   // As ApplyTransition to SENDING with the row's own next attempt time: the rest stays.
+  // (The version says the state is still the one read: no condition on the state, which
+  // PostgreSQL would answer from the state index, all the scheduled rows.)
   absl::StatusOr<int64_t> n =
       ExecuteForVersions(tx,
                          "UPDATE reminders SET state = $1, skip_reason = 0, sent_time_us = NULL, sent_channel = 0, "
-                         "update_time_us = $2, version = version + 1 WHERE state IN ($1, $3) "
-                         "AND reminder_id IN (",
+                         "update_time_us = $2, version = version + 1 WHERE reminder_id IN (",
                          fixed, reminders);
   if (!n.ok()) return n.status();
   if (*n != static_cast<int64_t>(reminders.size())) return absl::AbortedError("a reminder changed meanwhile");
@@ -585,12 +586,12 @@ absl::Status ApplySent(sql::Transaction& tx, std::span<const SentChange> changes
   // The rows first: their locks keep anyone else from adding attempts meanwhile.
   for (const auto& [channel, reminders] : by_channel) {
     const sql::Value fixed[] = {static_cast<int64_t>(v1::REMINDER_STATE_SENT), Micros(now),
-                                static_cast<int64_t>(channel), kSending};
+                                static_cast<int64_t>(channel)};
     absl::StatusOr<int64_t> n = ExecuteForVersions(
         tx,
         "UPDATE reminders SET state = $1, skip_reason = 0, attempt_count = attempt_count + 1, "
         "next_attempt_time_us = NULL, sent_time_us = $2, sent_channel = $3, cancel_requested = FALSE, "
-        "update_time_us = $2, version = version + 1 WHERE state = $4 AND reminder_id IN (",
+        "update_time_us = $2, version = version + 1 WHERE reminder_id IN (",
         fixed, reminders);
     if (!n.ok()) return n.status();
     if (*n != static_cast<int64_t>(reminders.size())) return absl::AbortedError("a reminder changed meanwhile");
