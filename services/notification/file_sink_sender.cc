@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <set>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/log/log.h"
 #include "nlohmann/json.hpp"
@@ -97,32 +101,58 @@ bool FileSinkSender::CatchUp() {
 }
 
 SendOutcome FileSinkSender::Send(const OutgoingMessage& message) {
+  return SendBatch(std::span<const OutgoingMessage>(&message, 1)).front();
+}
+
+std::vector<SendOutcome> FileSinkSender::SendBatch(std::span<const OutgoingMessage> messages) {
+  std::vector<SendOutcome> outcomes(messages.size(), SendOutcome{SendOutcome::Kind::kDelivered, ""});
+  if (messages.empty()) return outcomes;
+  const auto fail = [&](const std::vector<size_t>& which) {
+    for (size_t i : which) outcomes[i] = {SendOutcome::Kind::kRetryable, "SINK_IO"};
+  };
+  std::vector<size_t> appended;
   sync::MutexLock lock(&mu_);
   FileLock file_lock(fd_);
-  if (!CatchUp()) return {SendOutcome::Kind::kRetryable, "SINK_IO"};
-  if (keys_.count(message.idempotency_key) != 0) return {SendOutcome::Kind::kDelivered, ""};
-  nlohmann::json j;
-  j["idempotency_key"] = message.idempotency_key;
-  j["reminder"] = message.reminder;
-  j["channel"] = ChannelName(message.channel);
-  j["to"] = message.address;
-  j["subject"] = message.subject;
-  j["body"] = message.body;
-  j["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", clock_.Now(), absl::UTCTimeZone());
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  line.push_back('\n');
+  if (!CatchUp()) {
+    for (size_t i = 0; i < messages.size(); ++i) appended.push_back(i);
+    fail(appended);
+    return outcomes;
+  }
+  const std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", clock_.Now(), absl::UTCTimeZone());
+  std::string lines;
   // After a torn last line (no newline), start on a line of our own.
-  if (last_byte_ != 0 && last_byte_ != '\n') line.insert(line.begin(), '\n');
-  if (!WriteAll(fd_, line)) {
-    log::Error("cannot append to the sink file", {{"reminder", message.reminder}});
-    return {SendOutcome::Kind::kRetryable, "SINK_IO"};
+  if (last_byte_ != 0 && last_byte_ != '\n') lines.push_back('\n');
+  std::set<std::string_view> in_batch;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const OutgoingMessage& message = messages[i];
+    // Already in the file, or earlier in this batch: delivered under this key.
+    if (keys_.count(message.idempotency_key) != 0 || !in_batch.insert(message.idempotency_key).second) continue;
+    nlohmann::json j;
+    j["idempotency_key"] = message.idempotency_key;
+    j["reminder"] = message.reminder;
+    j["channel"] = ChannelName(message.channel);
+    j["to"] = message.address;
+    j["subject"] = message.subject;
+    j["body"] = message.body;
+    j["time"] = time;
+    lines += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    lines.push_back('\n');
+    appended.push_back(i);
+  }
+  if (appended.empty()) return outcomes;
+  if (!WriteAll(fd_, lines)) {
+    // Some lines may be in the file: their resend is deduplicated.
+    log::Error("cannot append to the sink file", {{"messages", std::to_string(appended.size())}});
+    fail(appended);
+    CatchUp();
+    return outcomes;
   }
   if (options_.fsync) fdatasync(fd_);
-  // Read our own line back as everyone else's, so that the offset stays in step.
-  if (!CatchUp() || keys_.count(message.idempotency_key) == 0) {
-    log::Error("the sink file did not read back", {{"reminder", message.reminder}});
+  // Read our own lines back as everyone else's, so that the offset stays in step.
+  if (!CatchUp() || keys_.count(messages[appended.back()].idempotency_key) == 0) {
+    log::Error("the sink file did not read back", {{"messages", std::to_string(appended.size())}});
   }
-  return {SendOutcome::Kind::kDelivered, ""};
+  return outcomes;
 }
 
 }  // namespace clinic::notification

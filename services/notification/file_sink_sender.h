@@ -18,15 +18,17 @@ namespace clinic::notification {
 // and delivers each idempotency key at most once: the keys already in the file are read
 // at start and, under an exclusive flock, again before every append (so several
 // processes may share one file). A process killed at any point leaves the file with
-// every line it had appended (each line is one write(2)); a torn last line (machine
-// crash) is ignored and the next line starts on a line of its own.
+// every line it had appended (each append is one write(2) of whole lines); a torn last
+// line (a machine crash, or a kill during a long write) is ignored, its message counts
+// as not sent, and the next line starts on a line of its own.
 //
 // The file holds addresses and message texts: it is a development and test tool, kept
 // where personal data may be.
 class FileSinkSender final : public Sender {
  public:
   struct Options {
-    // fsync after every append: durable across machine crashes, at a cost per message.
+    // fdatasync after every append (one per batch): durable across machine crashes, at a
+    // cost per append.
     bool fsync = false;
   };
 
@@ -40,6 +42,10 @@ class FileSinkSender final : public Sender {
   // kDelivered once the line is in the file (or already was, under the same key);
   // kRetryable ("SINK_IO") when the file cannot be written.
   SendOutcome Send(const OutgoingMessage& message) override;
+  // The same for each message, with one write(2) (and one fdatasync with `fsync`) for
+  // the lines of all the messages not yet in the file. A process killed during that
+  // write leaves whole lines and at most one torn last line.
+  std::vector<SendOutcome> SendBatch(std::span<const OutgoingMessage> messages) override;
 
  private:
   FileSinkSender(int fd, const Clock& clock, Options options) : fd_(fd), clock_(clock), options_(options) {}

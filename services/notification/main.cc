@@ -58,7 +58,8 @@ ABSL_FLAG(absl::Duration, delivery_initial_retry, absl::Seconds(30), "Wait after
 ABSL_FLAG(absl::Duration, delivery_max_retry, absl::Minutes(30), "Longest wait between a reminder's attempts.");
 
 ABSL_FLAG(int, dispatch_workers, 4, "Threads claiming and sending due reminders.");
-ABSL_FLAG(int, dispatch_batch_size, 16, "Reminders claimed from Redis per round trip.");
+ABSL_FLAG(int, dispatch_batch_size, 128,
+          "Reminders claimed from Redis per round trip and delivered together.");
 ABSL_FLAG(absl::Duration, dispatch_poll_interval, absl::Milliseconds(200),
           "How long an idle worker waits before claiming again (bounds the lateness of a send).");
 ABSL_FLAG(absl::Duration, dispatch_visibility, absl::Minutes(2),

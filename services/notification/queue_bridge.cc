@@ -14,14 +14,34 @@ absl::Status QueueBridge::Enqueue(std::string_view reminder_id, absl::Time due) 
 
 absl::Status QueueBridge::Remove(std::string_view reminder_id) { return queue_.Remove(reminder_id, clock_.Now()); }
 
-queue::DeliveryOutcome QueueBridge::Deliver(std::string_view reminder_id, int attempt) {
-  const DeliveryOutcome outcome = deliverer_.Deliver(reminder_id, attempt);
+namespace {
+
+queue::DeliveryOutcome ToQueue(const DeliveryOutcome& outcome) {
   switch (outcome.kind) {
     case DeliveryOutcome::kDone: return queue::DeliveryOutcome::Done();
     case DeliveryOutcome::kDead: return queue::DeliveryOutcome::Dead();
     case DeliveryOutcome::kRetryAt: return queue::DeliveryOutcome::DeferTo(outcome.retry_at);
   }
   return queue::DeliveryOutcome::Done();  // not reached
+}
+
+}  // namespace
+
+queue::DeliveryOutcome QueueBridge::Deliver(std::string_view reminder_id, int attempt) {
+  return ToQueue(deliverer_.Deliver(reminder_id, attempt));
+}
+
+std::vector<queue::DeliveryOutcome> QueueBridge::DeliverBatch(std::span<const queue::Delivery> batch,
+                                                              absl::FunctionRef<bool()> stopping) {
+  std::vector<queue::DeliveryOutcome> outcomes;
+  if (stopping()) return outcomes;
+  std::vector<notification::Deliverer::Job> jobs;
+  jobs.reserve(batch.size());
+  for (const queue::Delivery& d : batch) jobs.push_back({d.reminder_id, d.attempt});
+  const std::vector<DeliveryOutcome> delivered = deliverer_.DeliverBatch(jobs);
+  outcomes.reserve(delivered.size());
+  for (const DeliveryOutcome& o : delivered) outcomes.push_back(ToQueue(o));
+  return outcomes;
 }
 
 void QueueBridge::DeadLettered(std::string_view reminder_id, int attempts) {

@@ -2,7 +2,7 @@
 
 // Joins the service to its Redis queue (services/notification/queue/):
 // - as the handlers' QueuePort: Enqueue and Remove go to the ReminderQueue;
-// - as the dispatcher's queue::Deliverer: each claimed id goes to the ReminderDeliverer.
+// - as the dispatcher's queue::Deliverer: each claimed batch goes to the ReminderDeliverer.
 //
 // Attempts are counted once, in the reminder's row: the ReminderDeliverer decides when a
 // reminder is DEAD (--delivery_max_attempts) and answers every "not now" (a retryable
@@ -11,7 +11,9 @@
 // own limit then only catches a reminder whose workers keep dying before any outcome;
 // DeadLettered() records it DEAD in the database too, so ListDeadLetters shows it.
 
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "common/clock/clock.h"
 #include "common/sql/database.h"
@@ -33,6 +35,9 @@ class QueueBridge final : public QueuePort, public queue::Deliverer {
   absl::Status Remove(std::string_view reminder_id) override;
 
   queue::DeliveryOutcome Deliver(std::string_view reminder_id, int attempt) override;
+  // The whole batch goes to the deliverer at once (unless the dispatcher is stopping).
+  std::vector<queue::DeliveryOutcome> DeliverBatch(std::span<const queue::Delivery> batch,
+                                                   absl::FunctionRef<bool()> stopping) override;
   void DeadLettered(std::string_view reminder_id, int attempts) override;
 
  private:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,7 @@
 
 namespace clinic::notification {
 
-// Sends one reminder, by the contract's rules, and records the outcome in its row:
+// Sends reminders, by the contract's rules, and records each outcome in its row:
 //   - final (SENT, SKIPPED, EXPIRED, FAILED, CANCELLED) or DEAD, or no such reminder:
 //     nothing to do (kDone);
 //   - SCHEDULED but due later (rescheduled since it was queued): kRetryAt its due time;
@@ -41,11 +42,22 @@ namespace clinic::notification {
 //     CANCELLED.
 // At most once: the idempotency key is the same on every attempt, so a job delivered
 // twice (a crash between the send and its record) reaches the sink once; the dedupe
-// key's claim keeps two reminders with one key from both sending.
+// key's claim keeps two reminders with one key from both sending; and a reminder is
+// SENDING (committed) before any of its messages goes out.
 //
-// Every change is a version-checked transaction: a reminder changed meanwhile (cancel,
-// reschedule, another worker) is read again and decided again. A database error ends
-// the call with kRetryAt a short delay. Thread-safe; `db`, `clock`, `contacts`, `sender`
+// A batch (DeliverBatch) shares the database work: one read-only transaction loads every
+// row, dedupe claim, template and staff contact the batch needs; the rules above are
+// applied to each reminder (patient lookups happen here, up to 16 at once, with no
+// transaction open); one write transaction records every outcome that needs no send,
+// claims the dedupe keys and marks every sendable reminder SENDING; the messages go to Sender::SendBatch; one write
+// transaction records every send's outcome. So a batch costs two commits, whatever its
+// size. Deliver is a batch of one.
+//
+// Every change is version-checked: a reminder changed meanwhile (cancel, reschedule,
+// another worker) is read again and decided again, the others of its batch go on. A
+// database error ends the attempt of the reminders it concerns with kRetryAt a short
+// delay (before the sends: nothing was sent; after them: the rows stay SENDING and the
+// resend is deduplicated by the sink). Thread-safe; `db`, `clock`, `contacts`, `sender`
 // and `metrics` must outlive it.
 class ReminderDeliverer final : public Deliverer {
  public:
@@ -66,15 +78,21 @@ class ReminderDeliverer final : public Deliverer {
   // `attempt` (the dispatcher's count) is only logged: attempts are counted in the row,
   // where RetryDeadLetter resets them.
   DeliveryOutcome Deliver(std::string_view reminder_id, int attempt) override;
+  std::vector<DeliveryOutcome> DeliverBatch(std::span<const Job> jobs) override;
 
  private:
-  // One try: read, decide, and (send and) record. ABORTED when the reminder changed
-  // meanwhile (the caller tries again); other errors are the database's.
-  absl::StatusOr<DeliveryOutcome> Round(std::string_view reminder_id, absl::Time start);
+  struct Item;
+  struct BatchData;
+
+  // One try for the items not yet decided: read, decide, (send) and record. Sets the
+  // outcome of each item it finished; the others (changed meanwhile) are tried again.
+  void Round(std::span<Item* const> items, absl::Time start);
   // Resolves the recipients, templates and texts into `messages`; or returns the
   // transition that ends the attempt without sending.
-  absl::StatusOr<std::optional<store::Transition>> Plan(const store::StoredReminder& s, absl::Time start,
-                                                        std::vector<OutgoingMessage>* messages);
+  // `contact` is the patient's lookup (null for a staff alert).
+  std::optional<store::Transition> Plan(const store::StoredReminder& s, absl::Time start, const BatchData& data,
+                                        const absl::StatusOr<domain::PatientContact>* contact,
+                                        std::vector<OutgoingMessage>* messages);
   // What follows a retryable failure: a retry, DEAD after the last attempt, or
   // CANCELLED when a cancel is pending.
   store::Transition RetryOrGiveUp(const store::StoredReminder& s, std::string_view error_code,
@@ -83,9 +101,10 @@ class ReminderDeliverer final : public Deliverer {
   store::Transition AfterSend(const store::StoredReminder& s, type::v1::ContactChannel delivered,
                               const std::string& retryable_error, const std::string& permanent_error,
                               absl::Time start) const;
-  // Applies `t` to the reminder read as `s` and reports it (log, metrics).
-  absl::StatusOr<DeliveryOutcome> Finish(const store::StoredReminder& s, const store::Transition& t);
+  // Reports the transition `t`, applied to the reminder read as `s` (log, metrics).
   DeliveryOutcome Report(const store::StoredReminder& s, const store::Transition& t);
+  // The outcome of an attempt a database error interrupted.
+  DeliveryOutcome Interrupted(const Item& item, const absl::Status& status);
 
   sql::Database& db_;
   const Clock& clock_;

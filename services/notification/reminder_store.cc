@@ -1,5 +1,6 @@
 #include "services/notification/reminder_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -112,6 +113,81 @@ StoredReminder FromRow(const sql::Row& row) {
 absl::StatusOr<sql::ResultSet> SelectById(sql::Transaction& tx, std::string_view reminder_id) {
   return tx.Query("SELECT " + std::string(kColumns) + " FROM reminders WHERE reminder_id = $1",
                   {std::string(reminder_id)});
+}
+
+// Runs `prefix` + "$k+1, …, $k+n)" + `suffix`, where $1…$k are `fixed`, for up to
+// kInListMax of `values` at a time; `fn` sees every row, and the rows changed are
+// summed. The list is padded to a power of two by repeating its last value (a duplicate
+// in IN changes nothing), so that batches of any size prepare few statements.
+constexpr size_t kInListMax = 64;
+absl::StatusOr<int64_t> RunIn(sql::Transaction& tx, std::string_view prefix, std::span<const sql::Value> fixed,
+                              std::span<const std::string> values, std::string_view suffix,
+                              absl::FunctionRef<void(const sql::Row&)> fn, bool query) {
+  std::vector<sql::Value> params;
+  int64_t changed = 0;
+  for (size_t start = 0; start < values.size(); start += kInListMax) {
+    const size_t n = std::min(kInListMax, values.size() - start);
+    size_t padded = 1;
+    while (padded < n) padded *= 2;
+    std::string sql(prefix);
+    params.assign(fixed.begin(), fixed.end());
+    for (size_t i = 0; i < padded; ++i) {
+      absl::StrAppend(&sql, i == 0 ? "$" : ", $", fixed.size() + i + 1);
+      params.emplace_back(values[start + std::min(i, n - 1)]);
+    }
+    sql += ")";
+    sql += suffix;
+    if (query) {
+      absl::StatusOr<sql::ResultSet> rows = tx.Query(sql, params);
+      if (!rows.ok()) return rows.status();
+      for (const sql::Row& row : *rows) fn(row);
+    } else {
+      absl::StatusOr<int64_t> n_changed = tx.Execute(sql, params);
+      if (!n_changed.ok()) return n_changed.status();
+      changed += *n_changed;
+    }
+  }
+  return changed;
+}
+
+absl::Status QueryIn(sql::Transaction& tx, std::string_view prefix, std::span<const std::string> values,
+                     absl::FunctionRef<void(const sql::Row&)> fn, std::string_view suffix = "") {
+  return RunIn(tx, prefix, {}, values, suffix, fn, /*query=*/true).status();
+}
+
+absl::StatusOr<int64_t> ExecuteIn(sql::Transaction& tx, std::string_view prefix, std::span<const sql::Value> fixed,
+                                  std::span<const std::string> values) {
+  return RunIn(tx, prefix, fixed, values, "", [](const sql::Row&) {}, /*query=*/false);
+}
+
+// As ExecuteIn for `prefix` ending in "reminder_id IN (": the ids (for the primary key
+// index), and each reminder changes only while it has the version read (so the caller's
+// check holds at READ COMMITTED too).
+absl::StatusOr<int64_t> ExecuteForVersions(sql::Transaction& tx, std::string_view prefix,
+                                           std::span<const sql::Value> fixed,
+                                           std::span<const StoredReminder* const> reminders) {
+  std::vector<sql::Value> params;
+  int64_t changed = 0;
+  for (size_t start = 0; start < reminders.size(); start += kInListMax) {
+    const size_t n = std::min(kInListMax, reminders.size() - start);
+    size_t padded = 1;
+    while (padded < n) padded *= 2;
+    std::string sql(prefix);
+    params.assign(fixed.begin(), fixed.end());
+    const size_t ids_at = fixed.size() + 1, versions_at = fixed.size() + padded + 1;
+    std::string pairs;
+    for (size_t i = 0; i < padded; ++i) {
+      absl::StrAppend(&sql, i == 0 ? "$" : ", $", ids_at + i);
+      absl::StrAppend(&pairs, i == 0 ? "" : ", ", "($", ids_at + i, ", $", versions_at + i, ")");
+      params.emplace_back(reminders[start + std::min(i, n - 1)]->id);
+    }
+    for (size_t i = 0; i < padded; ++i) params.emplace_back(reminders[start + std::min(i, n - 1)]->version);
+    absl::StrAppend(&sql, ") AND (reminder_id, version) IN (", pairs, ")");
+    absl::StatusOr<int64_t> n_changed = tx.Execute(sql, params);
+    if (!n_changed.ok()) return n_changed.status();
+    changed += *n_changed;
+  }
+  return changed;
 }
 
 absl::Status LoadAttempts(sql::Transaction& tx, std::string_view reminder_id, v1::Reminder* out) {
@@ -231,6 +307,19 @@ absl::StatusOr<StoredReminder> LoadReminder(sql::Transaction& tx, std::string_vi
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("no such reminder");
   return FromRow((*rows)[0]);
+}
+
+absl::StatusOr<std::map<std::string, StoredReminder>> LoadReminders(sql::Transaction& tx,
+                                                                    std::span<const std::string> reminder_ids) {
+  std::map<std::string, StoredReminder> out;
+  absl::Status s = QueryIn(tx, "SELECT " + std::string(kColumns) + " FROM reminders WHERE reminder_id IN (",
+                           reminder_ids, [&](const sql::Row& row) {
+                             StoredReminder r = FromRow(row);
+                             std::string id = r.id;
+                             out.emplace(std::move(id), std::move(r));
+                           });
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<v1::Reminder> GetReminder(sql::Transaction& tx, std::string_view reminder_id) {
@@ -468,6 +557,108 @@ absl::StatusOr<std::optional<KeyClaim>> FindKeyClaim(sql::Transaction& tx, std::
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::nullopt;
   return KeyClaim{(*rows)[0].GetText(0), !(*rows)[0].IsNull(1)};
+}
+
+absl::Status MarkSending(sql::Transaction& tx, std::span<const StoredReminder* const> reminders, absl::Time now) {
+  const sql::Value fixed[] = {kSending, Micros(now)};
+  // As ApplyTransition to SENDING with the row's own next attempt time: the rest stays.
+  // (The version says the state is still the one read: no condition on the state, which
+  // PostgreSQL would answer from the state index, all the scheduled rows.)
+  absl::StatusOr<int64_t> n =
+      ExecuteForVersions(tx,
+                         "UPDATE reminders SET state = $1, skip_reason = 0, sent_time_us = NULL, sent_channel = 0, "
+                         "update_time_us = $2, version = version + 1 WHERE reminder_id IN (",
+                         fixed, reminders);
+  if (!n.ok()) return n.status();
+  if (*n != static_cast<int64_t>(reminders.size())) return absl::AbortedError("a reminder changed meanwhile");
+  return absl::OkStatus();
+}
+
+absl::Status ApplySent(sql::Transaction& tx, std::span<const SentChange> changes, absl::Time now) {
+  if (changes.empty()) return absl::OkStatus();
+  std::map<type::v1::ContactChannel, std::vector<const StoredReminder*>> by_channel;
+  std::vector<std::string> ids, keys;
+  for (const SentChange& c : changes) {
+    by_channel[c.transition->sent_channel].push_back(c.from);
+    ids.push_back(c.from->id);
+    keys.push_back(c.from->reminder.dedupe_key());
+  }
+  // The rows first: their locks keep anyone else from adding attempts meanwhile.
+  for (const auto& [channel, reminders] : by_channel) {
+    const sql::Value fixed[] = {static_cast<int64_t>(v1::REMINDER_STATE_SENT), Micros(now),
+                                static_cast<int64_t>(channel)};
+    absl::StatusOr<int64_t> n = ExecuteForVersions(
+        tx,
+        "UPDATE reminders SET state = $1, skip_reason = 0, attempt_count = attempt_count + 1, "
+        "next_attempt_time_us = NULL, sent_time_us = $2, sent_channel = $3, cancel_requested = FALSE, "
+        "update_time_us = $2, version = version + 1 WHERE reminder_id IN (",
+        fixed, reminders);
+    if (!n.ok()) return n.status();
+    if (*n != static_cast<int64_t>(reminders.size())) return absl::AbortedError("a reminder changed meanwhile");
+  }
+  // Attempt numbers go on from each reminder's last.
+  std::map<std::string, int64_t> last_seq;
+  absl::Status read = QueryIn(
+      tx, "SELECT reminder_id, MAX(seq) FROM delivery_attempts WHERE reminder_id IN (", ids,
+      [&](const sql::Row& row) { last_seq[row.GetText(0)] = row.GetInt64(1); }, " GROUP BY reminder_id");
+  if (!read.ok()) return read;
+  constexpr size_t kRows = 64;
+  for (size_t start = 0; start < changes.size(); start += kRows) {
+    const size_t n = std::min(kRows, changes.size() - start);
+    std::string sql =
+        "INSERT INTO delivery_attempts (reminder_id, seq, attempt_number, start_time_us, end_time_us, channel, "
+        "outcome, error_code) VALUES ";
+    std::vector<sql::Value> params;
+    for (size_t i = 0; i < n; ++i) {
+      const SentChange& c = changes[start + i];
+      const AttemptRecord& a = *c.transition->attempt;
+      const size_t p = i * 8;
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "($", p + 1, ", $", p + 2, ", $", p + 3, ", $", p + 4, ", $", p + 5,
+                      ", $", p + 6, ", $", p + 7, ", $", p + 8, ")");
+      const auto last = last_seq.find(c.from->id);
+      params.insert(params.end(), {c.from->id, (last == last_seq.end() ? 0 : last->second) + 1,
+                                   static_cast<int64_t>(a.attempt_number), Micros(a.start_time), Micros(a.end_time),
+                                   static_cast<int64_t>(a.channel), static_cast<int64_t>(a.outcome), a.error_code});
+    }
+    if (absl::Status s = tx.Execute(sql, params).status(); !s.ok()) return s;
+  }
+  // Each SENDING reminder holds its own key's claim, so the pairs match.
+  const sql::Value sent_at[] = {Micros(now)};
+  absl::StatusOr<int64_t> marked = ExecuteIn(tx, "UPDATE sent_keys SET sent_time_us = $1 WHERE dedupe_key IN (",
+                                             sent_at, keys);
+  return marked.status();
+}
+
+absl::StatusOr<std::map<std::string, KeyClaim>> ClaimKeys(
+    sql::Transaction& tx, std::span<const std::pair<std::string, std::string>> keys_and_reminders, absl::Time now) {
+  constexpr size_t kRows = 64;
+  std::vector<std::string> keys;
+  for (size_t start = 0; start < keys_and_reminders.size(); start += kRows) {
+    const size_t n = std::min(kRows, keys_and_reminders.size() - start);
+    std::string sql = "INSERT INTO sent_keys (dedupe_key, reminder_id, claim_time_us) VALUES ";
+    std::vector<sql::Value> params = {Micros(now)};
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [key, reminder_id] = keys_and_reminders[start + i];
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "($", 2 * i + 2, ", $", 2 * i + 3, ", $1)");
+      params.emplace_back(key);
+      params.emplace_back(reminder_id);
+      keys.push_back(key);
+    }
+    sql += " ON CONFLICT DO NOTHING";
+    if (absl::Status s = tx.Execute(sql, params).status(); !s.ok()) return s;
+  }
+  return FindKeyClaims(tx, keys);
+}
+
+absl::StatusOr<std::map<std::string, KeyClaim>> FindKeyClaims(sql::Transaction& tx,
+                                                              std::span<const std::string> dedupe_keys) {
+  std::map<std::string, KeyClaim> out;
+  absl::Status s = QueryIn(tx, "SELECT dedupe_key, reminder_id, sent_time_us FROM sent_keys WHERE dedupe_key IN (",
+                           dedupe_keys, [&](const sql::Row& row) {
+                             out[row.GetText(0)] = KeyClaim{row.GetText(1), !row.IsNull(2)};
+                           });
+  if (!s.ok()) return s;
+  return out;
 }
 
 absl::StatusOr<KeyClaim> ClaimKey(sql::Transaction& tx, std::string_view dedupe_key, std::string_view reminder_id,

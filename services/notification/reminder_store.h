@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -58,6 +60,10 @@ absl::Status InsertReminder(sql::Transaction& tx, const std::string& reminder_id
 
 // NOT_FOUND when there is no such reminder.
 absl::StatusOr<StoredReminder> LoadReminder(sql::Transaction& tx, std::string_view reminder_id);
+// The reminders of `reminder_ids` that exist, by id (a few statements for any number of
+// ids; for the deliverer's batches).
+absl::StatusOr<std::map<std::string, StoredReminder>> LoadReminders(sql::Transaction& tx,
+                                                                    std::span<const std::string> reminder_ids);
 // The contract form with its attempts.
 absl::StatusOr<v1::Reminder> GetReminder(sql::Transaction& tx, std::string_view reminder_id);
 
@@ -156,12 +162,32 @@ struct Transition {
 // reminder's unsent claim; CANCELLED records the cancel time.
 absl::Status ApplyTransition(sql::Transaction& tx, const StoredReminder& from, const Transition& t, absl::Time now);
 
+// --- Delivery of a batch: the same changes as ApplyTransition, a few statements for
+// many reminders, each version-checked (safe at READ COMMITTED); ABORTED when any
+// reminder is no longer as read (then roll the transaction back: some were changed).
+
+// ApplyTransition to SENDING (with the row's own next attempt time) for each.
+absl::Status MarkSending(sql::Transaction& tx, std::span<const StoredReminder* const> reminders, absl::Time now);
+// ApplyTransition of a SENT transition with a DELIVERED attempt and no error to the
+// SENDING reminder read as `from`.
+struct SentChange {
+  const StoredReminder* from = nullptr;
+  const Transition* transition = nullptr;
+};
+absl::Status ApplySent(sql::Transaction& tx, std::span<const SentChange> changes, absl::Time now);
+
 // Who holds a dedupe key: the reminder that claimed it, and whether it was sent.
 struct KeyClaim {
   std::string reminder_id;
   bool sent = false;
 };
 absl::StatusOr<std::optional<KeyClaim>> FindKeyClaim(sql::Transaction& tx, std::string_view dedupe_key);
+// ClaimKey for each (dedupe key, reminder id); the holders afterwards, by key.
+absl::StatusOr<std::map<std::string, KeyClaim>> ClaimKeys(
+    sql::Transaction& tx, std::span<const std::pair<std::string, std::string>> keys_and_reminders, absl::Time now);
+// The claims of those of `dedupe_keys` that are claimed, by key.
+absl::StatusOr<std::map<std::string, KeyClaim>> FindKeyClaims(sql::Transaction& tx,
+                                                              std::span<const std::string> dedupe_keys);
 // Claims `dedupe_key` for the reminder unless someone holds it; returns the holder
 // afterwards (the reminder itself when the claim is, or was already, its own).
 absl::StatusOr<KeyClaim> ClaimKey(sql::Transaction& tx, std::string_view dedupe_key, std::string_view reminder_id,

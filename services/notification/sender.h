@@ -4,7 +4,9 @@
 // through a Sender (the file sink for local runs, the webhook sender for a provider
 // gateway).
 
+#include <span>
 #include <string>
+#include <vector>
 
 #include "clinic/type/v1/contact.pb.h"
 
@@ -45,6 +47,16 @@ class Sender {
  public:
   virtual ~Sender() = default;
   virtual SendOutcome Send(const OutgoingMessage& message) = 0;
+
+  // Sends several messages (distinct idempotency keys): one outcome each, in order, each
+  // meaning what Send's would. The default sends them one by one; a sender that can
+  // share work across messages (the file sink: one write and one flush) overrides it.
+  virtual std::vector<SendOutcome> SendBatch(std::span<const OutgoingMessage> messages) {
+    std::vector<SendOutcome> outcomes;
+    outcomes.reserve(messages.size());
+    for (const OutgoingMessage& m : messages) outcomes.push_back(Send(m));
+    return outcomes;
+  }
 };
 
 }  // namespace clinic::notification

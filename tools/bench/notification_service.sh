@@ -20,7 +20,7 @@
 #   --lead=D              burst: send_time is this long after scheduling starts; must
 #                         exceed the scheduling time [120s]
 #   --workers=N --batch_size=N --poll_interval=D   the service's --dispatch_* flags
-#                         [4, 16, 200ms: the service's defaults]
+#                         [4, 128, 200ms: the service's defaults]
 #   --bullmq_concurrency=N  BullMQ Worker concurrency [100]
 #   --load_threads=N      notification_load's ScheduleReminder threads [32]
 #   --no_bullmq           skip the BullMQ arm
@@ -41,7 +41,7 @@ ROUNDS=3
 COUNT=100000
 LEAD=120s
 WORKERS=4
-BATCH=16
+BATCH=128
 POLL=200ms
 BULLMQ_CONCURRENCY=100
 LOAD_THREADS=32

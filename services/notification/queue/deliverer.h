@@ -1,12 +1,15 @@
 #pragma once
 
-// What the dispatcher (dispatcher.h) calls for each claimed reminder id, and what the
-// call may answer. The notification service implements Deliverer: it loads the
-// reminder's row, checks consent, quiet hours and the appointment, sends, and records
-// the attempt in its database.
+// What the dispatcher (dispatcher.h) calls for each claimed batch of reminder ids, and
+// what the call may answer for each. The notification service implements Deliverer: it
+// loads the reminders' rows, checks consent, quiet hours and the appointment, sends, and
+// records the attempts in its database.
 
+#include <span>
 #include <string_view>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 
 namespace clinic::notification::queue {
@@ -38,9 +41,37 @@ class DeliveryOutcome {
   absl::Time when_;
 };
 
+// One claimed reminder handed to the deliverer.
+struct Delivery {
+  std::string_view reminder_id;
+  int attempt = 1;  // as for Deliverer::Deliver
+};
+
 class Deliverer {
  public:
   virtual ~Deliverer() = default;
+
+  // Attempts the delivery of a claimed batch (distinct ids) and answers one outcome per
+  // reminder, in the batch's order. Each outcome means for its reminder exactly what
+  // Deliver's answer would: the dispatcher applies them one by one. The answer may be
+  // shorter than the batch when `stopping()` turned true (the service is shutting down):
+  // the reminders without an outcome were not attempted, and the dispatcher releases
+  // them. Same threading, duplicate-delivery and blocking rules as Deliver; the whole
+  // batch should return well within the visibility timeout.
+  //
+  // The default delivers one reminder at a time through Deliver and checks `stopping()`
+  // before each; an implementation that can share work across the batch (one database
+  // transaction for many reminders) overrides it.
+  virtual std::vector<DeliveryOutcome> DeliverBatch(std::span<const Delivery> batch,
+                                                    absl::FunctionRef<bool()> stopping) {
+    std::vector<DeliveryOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    for (const Delivery& d : batch) {
+      if (stopping()) break;
+      outcomes.push_back(Deliver(d.reminder_id, d.attempt));
+    }
+    return outcomes;
+  }
 
   // Attempts the delivery of one reminder. `attempt` is 1 on the first claim since the
   // reminder was (re)scheduled and grows with each retry (deferrals do not count).

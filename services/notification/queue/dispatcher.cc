@@ -150,19 +150,32 @@ void Dispatcher::WorkerLoop() {
 }
 
 void Dispatcher::ProcessBatch(const std::vector<Claim>& claims) {
-  std::vector<Claim> delivered;  // done, not yet acknowledged
-  absl::Time oldest_delivered = absl::InfiniteFuture();
-  size_t next = 0;
-  for (; next < claims.size() && !Stopping(); ++next) {
-    if (Deliver(claims[next])) {
-      if (delivered.empty()) oldest_delivered = absl::Now();
-      delivered.push_back(claims[next]);
+  // Claimed this often without an outcome: their deliveries keep crashing or stalling.
+  std::vector<const Claim*> to_deliver;
+  to_deliver.reserve(claims.size());
+  for (const Claim& claim : claims) {
+    if (claim.attempt > options_.max_attempts) {
+      DeadLetter(claim, /*tell_deliverer=*/true);
+    } else {
+      to_deliver.push_back(&claim);
     }
-    if (!delivered.empty() && absl::Now() - oldest_delivered >= options_.ack_delay) AckDelivered(&delivered);
+  }
+  std::vector<Delivery> batch;
+  batch.reserve(to_deliver.size());
+  for (const Claim* claim : to_deliver) batch.push_back(Delivery{claim->id, claim->attempt});
+  std::vector<DeliveryOutcome> outcomes;
+  if (!batch.empty() && !Stopping()) outcomes = deliverer_.DeliverBatch(batch, [this] { return Stopping(); });
+  const size_t attempted = std::min(outcomes.size(), to_deliver.size());
+
+  std::vector<Claim> delivered;  // done: acknowledged together
+  for (size_t i = 0; i < attempted; ++i) {
+    if (ApplyOutcome(*to_deliver[i], outcomes[i])) delivered.push_back(*to_deliver[i]);
   }
   AckDelivered(&delivered);
-  if (next < claims.size()) {
-    ReleaseClaims(std::vector<Claim>(claims.begin() + static_cast<std::ptrdiff_t>(next), claims.end()));
+  if (attempted < to_deliver.size()) {
+    std::vector<Claim> rest;
+    for (size_t i = attempted; i < to_deliver.size(); ++i) rest.push_back(*to_deliver[i]);
+    ReleaseClaims(rest);
   }
 }
 
@@ -175,13 +188,7 @@ void Dispatcher::AckDelivered(std::vector<Claim>* delivered) {
   for (bool one : *held) (one ? metrics_->done : metrics_->stale)->Increment();
 }
 
-bool Dispatcher::Deliver(const Claim& claim) {
-  if (claim.attempt > options_.max_attempts) {
-    // Claimed this often without an outcome: its deliveries keep crashing or stalling.
-    DeadLetter(claim, /*tell_deliverer=*/true);
-    return false;
-  }
-  const DeliveryOutcome outcome = deliverer_.Deliver(claim.id, claim.attempt);
+bool Dispatcher::ApplyOutcome(const Claim& claim, const DeliveryOutcome& outcome) {
   absl::StatusOr<bool> held = true;
   metrics::Counter* counter = nullptr;
   switch (outcome.kind()) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // The reminder dispatcher: worker threads that claim due reminder ids from the
-// ReminderQueue in batches and hand each to a Deliverer; a housekeeping thread that
+// ReminderQueue in batches and hand each batch to a Deliverer; a housekeeping thread that
 // reaps expired claims, refreshes the queue gauges and reconciles Redis with the
 // database.
 //
@@ -63,17 +63,17 @@ namespace clinic::notification::queue {
 struct DispatcherOptions {
   // Worker threads, each claiming and delivering one batch at a time.
   int workers = 4;
-  // Ids claimed per round trip.
-  int batch_size = 16;
+  // Ids claimed per round trip, and handed to Deliverer::DeliverBatch together. The
+  // notification service's deliverer costs two commits per batch, so bigger batches
+  // send faster (docs/BENCHMARKS.md, issue 5: 16 -> 128 took ~1.4k to ~4k reminders/s);
+  // beyond 128 the gain was lost in the noise.
+  int batch_size = 128;
   // How long an idle worker waits before claiming again. Bounds the lateness of a
   // reminder when the queue is idle.
   absl::Duration poll_interval = absl::Milliseconds(200);
-  // How long a claim is reserved for its worker. Must exceed batch_size × the slowest
-  // delivery, or claims are reaped and delivered twice while still being worked on.
+  // How long a claim is reserved for its worker. Must exceed the slowest delivery of a
+  // whole batch, or claims are reaped and delivered again while still being worked on.
   absl::Duration visibility = absl::Minutes(2);
-  // Delivered reminders are acknowledged together (one round trip) at the end of their
-  // batch, or sooner once the first of them has waited this long. Zero acks each at once.
-  absl::Duration ack_delay = absl::Milliseconds(50);
   // Retryable failures allowed before a reminder is dead-lettered (>= 1).
   int max_attempts = 8;
   // Reap, check the reconcile marker and refresh the gauges this often.
@@ -115,7 +115,8 @@ class Dispatcher {
   void Start();
 
   // For shutdown: each worker finishes the delivery in progress (and its ack), returns
-  // the rest of its claimed batch to the due set, and exits; then the threads are
+  // the rest of its claimed batch to the due set (what DeliverBatch did not attempt; a
+  // batching deliverer that already started finishes its whole batch), and exits; then the threads are
   // joined. Blocks until then. Idempotent; safe without Start().
   void Stop();
 
@@ -135,11 +136,11 @@ class Dispatcher {
 
   void WorkerLoop();
   void HousekeepingLoop();
-  // Delivers the claims in order until Stop(), acks the delivered ones, releases the
-  // rest.
+  // Dead-letters the claims past max_attempts, hands the rest to DeliverBatch, applies
+  // each outcome, acks the done ones together and releases those not attempted (Stop()).
   void ProcessBatch(const std::vector<Claim>& claims);
-  // Delivers one claim and applies its outcome; true when it is done and awaits its ack.
-  bool Deliver(const Claim& claim);
+  // Applies one claim's outcome; true when it is done and awaits its ack.
+  bool ApplyOutcome(const Claim& claim, const DeliveryOutcome& outcome);
   void AckDelivered(std::vector<Claim>* delivered);
   void DeadLetter(const Claim& claim, bool tell_deliverer);
   // Runs a claim update, retrying a few times while Redis is unavailable.

@@ -181,6 +181,15 @@ std::string Millis(absl::Time t) {
   return absl::StrCat(absl::ToUnixMillis(t));
 }
 
+// The score of a due time: Unix milliseconds rounded up, so that a claim (which takes
+// every score <= now in milliseconds) never hands out a reminder before its due time.
+std::string DueMillis(absl::Time t) {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return Millis(t);
+  int64_t ms = absl::ToUnixMillis(t);  // rounds down
+  if (absl::FromUnixMillis(ms) < t) ++ms;
+  return absl::StrCat(ms);
+}
+
 absl::Status Malformed(std::string_view what) {
   return absl::InternalError(absl::StrCat("redis: unexpected reply to ", AbslView(what)));
 }
@@ -224,7 +233,7 @@ ReminderQueue::ReminderQueue(redis::Client& client, std::string key_prefix)
       ensure_queued_(kEnsureQueuedLua) {}
 
 absl::Status ReminderQueue::Enqueue(std::string_view reminder_id, absl::Time due) {
-  const std::string due_ms = Millis(due);
+  const std::string due_ms = DueMillis(due);
   return IntegerReply(client_.RunScript(enqueue_, keys_, {reminder_id, due_ms}), "enqueue").status();
 }
 
@@ -302,7 +311,7 @@ absl::StatusOr<std::vector<bool>> ReminderQueue::Ack(absl::Span<const Claim> cla
 }
 
 absl::StatusOr<bool> ReminderQueue::Retry(const Claim& claim, absl::Time next_due, bool count_attempt) {
-  return Finish(retry_, claim, Millis(next_due), count_attempt ? "1" : "0");
+  return Finish(retry_, claim, DueMillis(next_due), count_attempt ? "1" : "0");
 }
 
 absl::StatusOr<bool> ReminderQueue::DeadLetter(const Claim& claim, absl::Time now) {
@@ -334,7 +343,7 @@ absl::StatusOr<int64_t> ReminderQueue::Reap(absl::Time now, int max) {
 absl::StatusOr<bool> ReminderQueue::EnsureQueued(std::string_view reminder_id, absl::Time due,
                                                  absl::Time listed_at) {
   const std::string listed_ms = Millis(listed_at);
-  const std::string due_ms = Millis(due);
+  const std::string due_ms = DueMillis(due);
   absl::StatusOr<int64_t> added = IntegerReply(
       client_.RunScript(ensure_queued_, keys_, {listed_ms, reminder_id, due_ms}), "ensure queued");
   if (!added.ok()) return added.status();
@@ -352,7 +361,7 @@ absl::StatusOr<int64_t> ReminderQueue::EnsureQueued(absl::Span<const ScheduledRe
     dues.clear();
     args.clear();
     args.push_back(listed_ms);
-    for (const ScheduledReminder& reminder : batch) dues.push_back(Millis(reminder.due));
+    for (const ScheduledReminder& reminder : batch) dues.push_back(DueMillis(reminder.due));
     for (size_t i = 0; i < batch.size(); ++i) {
       args.push_back(batch[i].id);
       args.push_back(dues[i]);

@@ -5,7 +5,7 @@
 // which gave up. No personal data: members are reminder ids, nothing else.
 //
 // Keys (all share the hash tag of the prefix, so every script runs on Redis Cluster):
-//   <prefix>:due       zset  id -> due time (Unix ms)
+//   <prefix>:due       zset  id -> due time (Unix ms, rounded up: never claimed early)
 //   <prefix>:inflight  zset  id -> visibility deadline of its claim (Unix ms)
 //   <prefix>:dead      zset  id -> when it was dead-lettered (Unix ms)
 //   <prefix>:attempts  hash  id -> claims so far (a release does not count)

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -361,6 +362,26 @@ TEST_F(ReminderQueueTest, RetriesComeBackInTheOrderOfTheirNextDueTime) {
   EXPECT_EQ(a[0].attempt, 2);
 }
 
+TEST_F(ReminderQueueTest, DueTimesAreRoundedUpToTheMillisecondSoNoIdIsClaimedEarly) {
+  // Due 1.5 ms after t0: a claim at 1.2 ms (the same whole millisecond) is too early.
+  const absl::Time due = t0() + absl::Microseconds(1500);
+  CLINIC_ASSERT_OK(queue_->Enqueue("a", due));
+  EXPECT_EQ(DueScore("a"), t0() + absl::Milliseconds(2));
+  EXPECT_THAT(MustClaim(t0() + absl::Microseconds(1200), 1), IsEmpty());
+  EXPECT_THAT(MustClaim(t0() + absl::Microseconds(1999), 1), IsEmpty());
+  std::vector<Claim> claims = MustClaim(t0() + absl::Milliseconds(2), 1);
+  ASSERT_THAT(IdsOf(claims), ElementsAre("a"));
+  EXPECT_GE(claims[0].due, due);
+
+  // Retries and the reconcile round up as well; a whole millisecond stays as it is.
+  ASSERT_TRUE(MustFinish(queue_->Retry(claims[0], due + absl::Seconds(1))));
+  EXPECT_EQ(DueScore("a"), t0() + absl::Seconds(1) + absl::Milliseconds(2));
+  EXPECT_THAT(queue_->EnsureQueued("b", t0() + absl::Microseconds(3001), t0()), IsOkAndHolds(true));
+  EXPECT_EQ(DueScore("b"), t0() + absl::Milliseconds(4));
+  CLINIC_ASSERT_OK(queue_->Enqueue("c", t0() + absl::Milliseconds(7)));
+  EXPECT_EQ(DueScore("c"), t0() + absl::Milliseconds(7));
+}
+
 TEST_F(ReminderQueueTest, ADeferralDoesNotCountAsAnAttempt) {
   CLINIC_ASSERT_OK(queue_->Enqueue("a", t0()));
   std::vector<Claim> claims = MustClaim(t0(), 1);
@@ -577,6 +598,78 @@ TEST_F(DispatcherTest, ConcurrentWorkersDeliverEveryIdExactlyOnce) {
   EXPECT_EQ(MetricValue(registry_, "notification_queue_lateness_seconds_bucket{le=\"1\"}"), 0);
   EXPECT_EQ(MetricValue(registry_, "notification_queue_lateness_seconds_bucket{le=\"2.5\"}"), kIds);
   EXPECT_TRUE(dispatcher->redis_healthy());
+}
+
+// Delivers whole batches only (the notification service's deliverer does); answers by
+// the id's prefix: "retry" retries and "quiet" defers an hour later, "dead" is dead,
+// anything else is done.
+class BatchingDeliverer final : public Deliverer {
+ public:
+  explicit BatchingDeliverer(const Clock& clock) : clock_(clock) {}
+
+  DeliveryOutcome Deliver(std::string_view, int) override {
+    ADD_FAILURE() << "the dispatcher delivered one reminder alone";
+    return DeliveryOutcome::Done();
+  }
+  std::vector<DeliveryOutcome> DeliverBatch(std::span<const Delivery> batch, absl::FunctionRef<bool()>) override {
+    std::vector<DeliveryOutcome> outcomes;
+    std::vector<std::string> ids;
+    for (const Delivery& d : batch) {
+      const std::string id(d.reminder_id);
+      ids.push_back(id);
+      if (id.starts_with("retry")) {
+        outcomes.push_back(DeliveryOutcome::RetryAt(clock_.Now() + absl::Hours(1)));
+      } else if (id.starts_with("quiet")) {
+        outcomes.push_back(DeliveryOutcome::DeferTo(clock_.Now() + absl::Hours(1)));
+      } else if (id.starts_with("dead")) {
+        outcomes.push_back(DeliveryOutcome::Dead());
+      } else {
+        outcomes.push_back(DeliveryOutcome::Done());
+      }
+    }
+    sync::MutexLock lock(&mu_);
+    batches_.push_back(std::move(ids));
+    return outcomes;
+  }
+  void DeadLettered(std::string_view, int) override { ADD_FAILURE() << "not dead-lettered by the dispatcher"; }
+
+  std::vector<std::vector<std::string>> batches() const {
+    sync::MutexLock lock(&mu_);
+    return batches_;
+  }
+
+ private:
+  const Clock& clock_;
+  mutable sync::Mutex mu_;
+  std::vector<std::vector<std::string>> batches_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(DispatcherTest, ABatchingDelivererGetsTheClaimedBatchWholeAndEachOutcomeIsApplied) {
+  for (const char* id : {"done-1", "done-2", "retry", "quiet", "dead"}) CLINIC_ASSERT_OK(queue_->Enqueue(id, t0()));
+  BatchingDeliverer deliverer(clock_);
+  DispatcherOptions options = FastOptions();
+  options.workers = 1;
+  options.batch_size = 8;
+  auto dispatcher = MakeDispatcher(deliverer, options);
+  dispatcher->Start();
+  ASSERT_TRUE(WaitFor([&] {
+    const QueueCounts counts = Counts();
+    return counts.due == 2 && counts.dead == 1 && counts.in_flight == 0;
+  }, kWait));
+  dispatcher->Stop();
+
+  const std::vector<std::vector<std::string>> batches = deliverer.batches();
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_THAT(batches[0], ::testing::UnorderedElementsAre("done-1", "done-2", "retry", "quiet", "dead"));
+  EXPECT_EQ(DueScore("retry"), t0() + absl::Hours(1));
+  EXPECT_THAT(queue_->Attempts("retry"), IsOkAndHolds(1));
+  EXPECT_EQ(DueScore("quiet"), t0() + absl::Hours(1));
+  EXPECT_THAT(queue_->Attempts("quiet"), IsOkAndHolds(0));
+  EXPECT_THAT(queue_->DeadIds(10), IsOkAndHolds(ElementsAre("dead")));
+  EXPECT_EQ(MetricValue(registry_, "notification_queue_deliveries_total{outcome=\"done\"}"), 2);
+  EXPECT_EQ(MetricValue(registry_, "notification_queue_deliveries_total{outcome=\"retry\"}"), 1);
+  EXPECT_EQ(MetricValue(registry_, "notification_queue_deliveries_total{outcome=\"deferred\"}"), 1);
+  EXPECT_EQ(MetricValue(registry_, "notification_queue_deliveries_total{outcome=\"dead\"}"), 1);
 }
 
 TEST_F(DispatcherTest, RetriesFollowTheDeliverersBackoffThenDeadLetterAfterMaxAttempts) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -151,6 +152,21 @@ class HookedSender final : public Sender {
     if (fail_with_.has_value()) return *fail_with_;
     return o;
   }
+  // The hook once per batch; the batch goes to the next sender whole.
+  std::vector<SendOutcome> SendBatch(std::span<const OutgoingMessage> messages) override {
+    ++batches_;
+    if (before_) before_();
+    std::vector<SendOutcome> outcomes = next_.SendBatch(messages);
+    for (SendOutcome& o : outcomes) {
+      if (lose_ack_) {
+        o = {SendOutcome::Kind::kRetryable, "TIMEOUT"};
+      } else if (fail_with_.has_value()) {
+        o = *fail_with_;
+      }
+    }
+    return outcomes;
+  }
+  std::atomic<int> batches_{0};
   std::function<void()> before_;
   bool lose_ack_ = false;
   std::optional<SendOutcome> fail_with_;
@@ -182,6 +198,27 @@ class CountingDatabase final : public sql::Database {
   sql::Database& inner_;
   std::atomic<int> transactions_{0};
   std::atomic<int> runs_{0};
+};
+
+// A real database whose write transactions can be made to fail (UNAVAILABLE, as when
+// the connection breaks) from a given moment: a crash of the database between two of
+// the deliverer's transactions.
+class FlakyDatabase final : public sql::Database {
+ public:
+  explicit FlakyDatabase(sql::Database& db) : db_(db) {}
+  using sql::Database::Transact;
+  sql::Dialect dialect() const override { return db_.dialect(); }
+  absl::Status Transact(const sql::TransactionOptions& options,
+                        absl::FunctionRef<absl::Status(sql::Transaction&)> fn) override {
+    if (!options.read_only && fail_writes_.load()) return absl::UnavailableError("the database went away");
+    return db_.Transact(options, fn);
+  }
+  absl::Status Ping() override { return db_.Ping(); }
+  void FailWrites(bool fail) { fail_writes_.store(fail); }
+
+ private:
+  sql::Database& db_;
+  std::atomic<bool> fail_writes_{false};
 };
 
 domain::ContactPoint Point(type::v1::ContactChannel channel, domain::Consent consent, std::string address,
@@ -1062,6 +1099,180 @@ TEST_P(NotificationServiceTest, ReminderAfterTheSameThingWasSentIsADuplicate) {
   v1::Reminder out;
   EXPECT_THAT(Rpc(&Stub::ScheduleReminder, scheduling_, request, &out), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_EQ(SinkLines().size(), 1u);
+}
+
+// --- Batches ---
+
+TEST_P(NotificationServiceTest, ABatchGivesEachReminderItsOwnOutcomeAndSendsTogether) {
+  domain::PatientContact withdrawn;
+  withdrawn.points = {Point(kSms, domain::Consent::kWithdrawn, "+447700900001", true)};
+  directory_.Set("patients/p-no", withdrawn);
+  domain::PatientContact second;
+  second.language_code = "en-GB";
+  second.points = {Point(kSms, domain::Consent::kGranted, "+447700900222", true)};
+  directory_.Set("patients/p-2", second);
+  const auto dose = [&](const std::string& patient, const std::string& key) {
+    v1::ScheduleReminderRequest request = DoseRequest(patient);
+    request.mutable_reminder()->set_dedupe_key(key);
+    return request;
+  };
+
+  const v1::Reminder sendable = Schedule(dose("patients/p-1", "batch/sendable"));
+  const v1::Reminder cancelled = Schedule(dose("patients/p-1", "batch/cancelled"));
+  v1::Reminder answer;
+  CLINIC_ASSERT_OK(Cancel(cancelled.name(), &answer));
+  v1::ScheduleReminderRequest quiet_request = dose("patients/p-1", "batch/quiet");
+  quiet_request.mutable_reminder()->mutable_quiet_hours()->mutable_start_time()->set_hours(9);
+  quiet_request.mutable_reminder()->mutable_quiet_hours()->mutable_end_time()->set_hours(11);
+  const v1::Reminder quiet = Schedule(quiet_request);  // it is 10:00 in London
+  const v1::Reminder no_consent = Schedule(dose("patients/p-no", "batch/no-consent"));
+  const v1::Reminder duplicate = Schedule(dose("patients/p-1", "batch/duplicate"));
+  // Another reminder (of another replica, say) has sent the same thing already.
+  CLINIC_ASSERT_OK(db_->Execute("INSERT INTO sent_keys (dedupe_key, reminder_id, claim_time_us, sent_time_us) "
+                                "VALUES ($1, $2, $3, $3)",
+                                {"batch/duplicate", "r-elsewhere", absl::ToUnixMicros(clock_.Now())})
+                       .status());
+  const v1::Reminder sendable2 = Schedule(dose("patients/p-2", "batch/sendable-2"));
+
+  const std::vector<std::string> ids = {IdOf(sendable.name()), IdOf(cancelled.name()),  IdOf(quiet.name()),
+                                        "no-such-reminder",    IdOf(no_consent.name()), IdOf(duplicate.name()),
+                                        IdOf(sendable2.name())};
+  std::vector<Deliverer::Job> jobs;
+  for (const std::string& id : ids) jobs.push_back({id, 1});
+  std::vector<DeliveryOutcome> outcomes = deliverer_->DeliverBatch(jobs);
+  ASSERT_EQ(outcomes.size(), jobs.size());
+  for (size_t i : {0, 1, 3, 4, 5, 6}) EXPECT_EQ(outcomes[i].kind, DeliveryOutcome::kDone) << ids[i];
+  EXPECT_EQ(outcomes[2].kind, DeliveryOutcome::kRetryAt);
+  EXPECT_EQ(outcomes[2].retry_at, London(2026, 11, 25, 11, 0));
+  EXPECT_EQ(sender_->batches_.load(), 1);  // both sends in one batch
+
+  std::vector<nlohmann::json> lines = SinkLines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT((std::vector<std::string>{lines[0]["to"], lines[1]["to"]}),
+              UnorderedElementsAre("+447700900123", "+447700900222"));
+  for (const v1::Reminder* r : {&sendable, &sendable2}) {
+    const v1::Reminder sent = Get(r->name());
+    EXPECT_EQ(sent.state(), v1::REMINDER_STATE_SENT);
+    EXPECT_EQ(sent.attempt_count(), 1);
+    ASSERT_EQ(sent.attempts_size(), 1);
+    EXPECT_EQ(sent.attempts(0).outcome(), v1::ATTEMPT_OUTCOME_DELIVERED);
+  }
+  const v1::Reminder still_cancelled = Get(cancelled.name());
+  EXPECT_EQ(still_cancelled.state(), v1::REMINDER_STATE_CANCELLED);
+  EXPECT_EQ(still_cancelled.attempts_size(), 0);
+  const v1::Reminder deferred = Get(quiet.name());
+  EXPECT_EQ(deferred.state(), v1::REMINDER_STATE_SCHEDULED);
+  EXPECT_EQ(deferred.attempt_count(), 0);
+  ASSERT_EQ(deferred.attempts_size(), 1);
+  EXPECT_EQ(deferred.attempts(0).outcome(), v1::ATTEMPT_OUTCOME_DEFERRED_QUIET_HOURS);
+  const v1::Reminder skipped = Get(no_consent.name());
+  EXPECT_EQ(skipped.state(), v1::REMINDER_STATE_SKIPPED);
+  EXPECT_EQ(skipped.skip_reason(), v1::SKIP_REASON_NO_CONSENT);
+  const v1::Reminder dup = Get(duplicate.name());
+  EXPECT_EQ(dup.state(), v1::REMINDER_STATE_SKIPPED);
+  EXPECT_EQ(dup.skip_reason(), v1::SKIP_REASON_DUPLICATE);
+
+  // The same batch again (the claims outlived their visibility): nothing new happens.
+  outcomes = deliverer_->DeliverBatch(jobs);
+  ASSERT_EQ(outcomes.size(), jobs.size());
+  for (size_t i : {0, 1, 3, 4, 5, 6}) EXPECT_EQ(outcomes[i].kind, DeliveryOutcome::kDone) << ids[i];
+  EXPECT_EQ(outcomes[2].kind, DeliveryOutcome::kRetryAt);
+  EXPECT_EQ(outcomes[2].retry_at, London(2026, 11, 25, 11, 0));
+  EXPECT_EQ(Get(quiet.name()).attempts_size(), 1);
+  EXPECT_EQ(SinkLines().size(), 2u);
+  EXPECT_EQ(Get(sendable.name()).attempts_size(), 1);
+}
+
+TEST_P(NotificationServiceTest, OneBatchDeliveredByTwoDeliverersAtOnceReachesTheSinkOnce) {
+  constexpr int kReminders = 12;
+  std::vector<v1::Reminder> reminders;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kReminders; ++i) {
+    v1::ScheduleReminderRequest request = DoseRequest();
+    request.mutable_reminder()->set_dedupe_key(absl::StrCat("batch/concurrent/", i));
+    reminders.push_back(Schedule(request));
+    ids.push_back(IdOf(reminders.back().name()));
+  }
+  std::vector<Deliverer::Job> jobs;
+  for (const std::string& id : ids) jobs.push_back({id, 1});
+  // A second replica: its own deliverer and its own handle on the sink file.
+  absl::StatusOr<std::unique_ptr<FileSinkSender>> other_sink = FileSinkSender::Open(SinkPath(), clock_, {});
+  CLINIC_ASSERT_OK(other_sink.status());
+  ReminderDeliverer::Options options;
+  options.max_attempts = 3;
+  ReminderDeliverer other(*db_, clock_, directory_, **other_sink, *metrics_, options);
+
+  std::vector<DeliveryOutcome> first, second;
+  std::thread a([&] { first = deliverer_->DeliverBatch(jobs); });
+  std::thread b([&] { second = other.DeliverBatch(jobs); });
+  a.join();
+  b.join();
+  ASSERT_EQ(first.size(), jobs.size());
+  ASSERT_EQ(second.size(), jobs.size());
+  for (const std::vector<DeliveryOutcome>* outcomes : {&first, &second}) {
+    // Done, or (having lost every race) back in a moment; never dead.
+    for (const DeliveryOutcome& o : *outcomes) EXPECT_NE(o.kind, DeliveryOutcome::kDead);
+  }
+  // And once more, one after the other (a job delivered twice).
+  for (const DeliveryOutcome& o : other.DeliverBatch(jobs)) EXPECT_EQ(o.kind, DeliveryOutcome::kDone);
+  for (const DeliveryOutcome& o : deliverer_->DeliverBatch(jobs)) EXPECT_EQ(o.kind, DeliveryOutcome::kDone);
+
+  const std::vector<nlohmann::json> lines = SinkLines();
+  EXPECT_EQ(lines.size(), static_cast<size_t>(kReminders));
+  std::set<std::string> keys;
+  for (const nlohmann::json& line : lines) keys.insert(line["idempotency_key"].get<std::string>());
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kReminders));
+  for (const v1::Reminder& r : reminders) {
+    const v1::Reminder sent = Get(r.name());
+    EXPECT_EQ(sent.state(), v1::REMINDER_STATE_SENT) << r.name();
+    EXPECT_EQ(sent.attempt_count(), 1) << r.name();
+  }
+}
+
+TEST_P(NotificationServiceTest, ADatabaseFailureAroundTheSendsNeverSendsTwice) {
+  FlakyDatabase flaky(*db_);
+  ReminderDeliverer::Options options;
+  options.max_attempts = 3;
+  ReminderDeliverer deliverer(flaky, clock_, directory_, *sender_, *metrics_, options);
+  std::vector<v1::Reminder> reminders;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    v1::ScheduleReminderRequest request = DoseRequest();
+    request.mutable_reminder()->set_dedupe_key(absl::StrCat("batch/flaky/", i));
+    reminders.push_back(Schedule(request));
+    ids.push_back(IdOf(reminders.back().name()));
+  }
+  std::vector<Deliverer::Job> jobs;
+  for (const std::string& id : ids) jobs.push_back({id, 1});
+
+  // Down before SENDING: nothing is sent, nothing changes, each comes back shortly.
+  flaky.FailWrites(true);
+  for (const DeliveryOutcome& o : deliverer.DeliverBatch(jobs)) {
+    EXPECT_EQ(o.kind, DeliveryOutcome::kRetryAt);
+    EXPECT_EQ(o.retry_at, clock_.Now() + options.database_retry);
+  }
+  EXPECT_THAT(SinkLines(), IsEmpty());
+  for (const v1::Reminder& r : reminders) EXPECT_EQ(Get(r.name()).state(), v1::REMINDER_STATE_SCHEDULED);
+
+  // Down between SENDING and the record: sent, left SENDING, back shortly.
+  flaky.FailWrites(false);
+  sender_->before_ = [&] { flaky.FailWrites(true); };
+  for (const DeliveryOutcome& o : deliverer.DeliverBatch(jobs)) EXPECT_EQ(o.kind, DeliveryOutcome::kRetryAt);
+  EXPECT_EQ(SinkLines().size(), 3u);
+  for (const v1::Reminder& r : reminders) EXPECT_EQ(Get(r.name()).state(), v1::REMINDER_STATE_SENDING);
+  EXPECT_EQ(Pending().size(), 3u);  // so a reconcile queues them again if Redis forgot them
+
+  // Redelivered once the database is back: recorded SENT, nothing sent twice.
+  sender_->before_ = nullptr;
+  flaky.FailWrites(false);
+  for (const DeliveryOutcome& o : deliverer.DeliverBatch(jobs)) EXPECT_EQ(o.kind, DeliveryOutcome::kDone);
+  EXPECT_EQ(SinkLines().size(), 3u);
+  for (const v1::Reminder& r : reminders) {
+    const v1::Reminder sent = Get(r.name());
+    EXPECT_EQ(sent.state(), v1::REMINDER_STATE_SENT);
+    EXPECT_EQ(sent.attempt_count(), 1);
+  }
+  EXPECT_THAT(Pending(), IsEmpty());
 }
 
 // --- Templates and staff contacts ---

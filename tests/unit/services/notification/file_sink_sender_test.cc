@@ -76,6 +76,29 @@ TEST(FileSinkSenderTest, SameKeyTwiceReachesTheFileOnce) {
   EXPECT_EQ(Lines(dir.File("sink.jsonl")).size(), 1u);
 }
 
+TEST(FileSinkSenderTest, ABatchAppendsTheMessagesNotYetInTheFileOnceEach) {
+  TempDir dir;
+  FakeClock clock;
+  auto sink = Open(dir.File("sink.jsonl"), clock);
+  auto other = Open(dir.File("sink.jsonl"), clock);  // another process on the same file
+  ASSERT_NE(sink, nullptr);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(sink->Send(Message("k1")).kind, SendOutcome::Kind::kDelivered);
+  const std::vector<OutgoingMessage> batch = {Message("k1"), Message("k2"), Message("k2"), Message("k3")};
+  const std::vector<SendOutcome> outcomes = sink->SendBatch(batch);
+  ASSERT_EQ(outcomes.size(), batch.size());
+  for (const SendOutcome& o : outcomes) EXPECT_EQ(o.kind, SendOutcome::Kind::kDelivered);
+  const std::vector<OutgoingMessage> overlapping = {Message("k3"), Message("k4")};
+  for (const SendOutcome& o : other->SendBatch(overlapping)) EXPECT_EQ(o.kind, SendOutcome::Kind::kDelivered);
+  EXPECT_TRUE(sink->SendBatch({}).empty());
+
+  std::vector<std::string> keys;
+  for (const std::string& line : Lines(dir.File("sink.jsonl"))) {
+    keys.push_back(nlohmann::json::parse(line)["idempotency_key"].get<std::string>());
+  }
+  EXPECT_THAT(keys, ::testing::ElementsAre("k1", "k2", "k3", "k4"));
+}
+
 TEST(FileSinkSenderTest, KeysSurviveARestart) {
   TempDir dir;
   FakeClock clock;
