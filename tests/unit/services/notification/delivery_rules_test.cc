@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "absl/time/civil_time.h"
+#include "tests/support/utc.h"
 
 namespace clinic::notification::domain {
 namespace {
 
-absl::Time Utc(int y, int m, int d, int hh, int mm) {
-  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, 0), absl::UTCTimeZone());
-}
+using ::clinic::testing::Utc;
 
 TEST(DeliveryRulesTest, DefaultExpiry) {
   const absl::Time send = Utc(2026, 11, 24, 10, 0);

@@ -4,6 +4,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "tests/support/utc.h"
 
 namespace clinic::notification::domain {
 namespace {
@@ -14,9 +15,7 @@ absl::TimeZone Zone(const char* name) {
   return zone;
 }
 
-absl::Time Utc(int y, int m, int d, int hh, int mm, int ss = 0) {
-  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, mm, ss), absl::UTCTimeZone());
-}
+using ::clinic::testing::Utc;
 
 QuietHours Window(int start_h, int start_m, int end_h, int end_m) {
   return {absl::Hours(start_h) + absl::Minutes(start_m), absl::Hours(end_h) + absl::Minutes(end_m)};
