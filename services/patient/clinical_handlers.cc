@@ -24,11 +24,6 @@ namespace {
 
 using domain::PatientAction;
 
-absl::Status CheckActive(const store::PatientRecord& record) {
-  if (record.patient.state() == v1::Patient::STATE_ACTIVE) return absl::OkStatus();
-  return status::FailedPrecondition("STATE", record.patient.name(), "the record is merged or erased");
-}
-
 absl::Status RoleCheck(const auth::Principal& principal, PatientAction action) {
   if (domain::RoleMayPerform(principal, action)) return absl::OkStatus();
   return domain::DecisionToStatus(domain::AccessDecision::kPermissionDenied, principal, action, "");

@@ -42,11 +42,6 @@ bool IsKnownChannel(type::v1::ContactChannel channel) {
   return channel == type::v1::CONTACT_CHANNEL_SMS || channel == type::v1::CONTACT_CHANNEL_EMAIL;
 }
 
-absl::Status CheckActive(const store::PatientRecord& record) {
-  if (record.patient.state() == v1::Patient::STATE_ACTIVE) return absl::OkStatus();
-  return status::FailedPrecondition("STATE", record.patient.name(), "the record is merged or erased");
-}
-
 }  // namespace
 
 absl::Status PatientService::HandleGetConsent(const server::Call& call, const v1::GetConsentRequest& request,

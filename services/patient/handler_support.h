@@ -72,4 +72,17 @@ inline bool ReadPage(int32_t page_size, const std::string& token, uint64_t filte
   return bad.empty();
 }
 
+// FAILED_PRECONDITION (reason STATE) unless the record takes changes (ACTIVE): a merged
+// or erased record takes no new demographics, consent, clinical data or plan.
+inline absl::Status CheckActive(const store::PatientRecord& record) {
+  switch (record.patient.state()) {
+    case v1::Patient::STATE_ACTIVE:
+      return absl::OkStatus();
+    case v1::Patient::STATE_MERGED:
+      return status::FailedPrecondition("STATE", record.patient.name(), "the record is merged; change the survivor");
+    default:
+      return status::FailedPrecondition("STATE", record.patient.name(), "the record is erased");
+  }
+}
+
 }  // namespace clinic::patient

@@ -28,18 +28,6 @@ constexpr std::string_view kPatientPattern = "patients/{patient}";
 constexpr std::size_t kMaxEraseReasonLength = 500;
 constexpr std::size_t kMinNamePrefixLength = 2;
 
-// FAILED_PRECONDITION unless the record takes changes (ACTIVE).
-absl::Status CheckActive(const store::PatientRecord& record) {
-  switch (record.patient.state()) {
-    case v1::Patient::STATE_ACTIVE:
-      return absl::OkStatus();
-    case v1::Patient::STATE_MERGED:
-      return status::FailedPrecondition("STATE", record.patient.name(), "the record is merged; change the survivor");
-    default:
-      return status::FailedPrecondition("STATE", record.patient.name(), "the record is erased");
-  }
-}
-
 }  // namespace
 
 absl::Status PatientService::HandleCreatePatient(const server::Call& call, const v1::CreatePatientRequest& request,

@@ -30,11 +30,6 @@ constexpr std::string_view kPlanPattern = "patients/{patient}/treatmentPlans/{tr
 constexpr std::string_view kAssessmentPattern = "patients/{patient}/eligibilityAssessments/{eligibility_assessment}";
 constexpr std::string_view kAdministrationPattern = "patients/{patient}/administrations/{administration}";
 
-absl::Status CheckActive(const store::PatientRecord& record) {
-  if (record.patient.state() == v1::Patient::STATE_ACTIVE) return absl::OkStatus();
-  return status::FailedPrecondition("STATE", record.patient.name(), "the record is merged or erased");
-}
-
 // `status` with the field it is about in front when it is NOT_FOUND.
 absl::Status AboutField(std::string_view field, absl::Status status) {
   if (status.code() != absl::StatusCode::kNotFound) return status;

@@ -1,7 +1,6 @@
 #include "tools/loadgen/get_patient_workload.h"
 
 #include <algorithm>
-#include <random>
 #include <thread>
 #include <utility>
 
@@ -11,20 +10,15 @@
 namespace clinic::loadgen {
 namespace {
 
-namespace v1 = clinic::patient::v1;
+namespace pv1 = clinic::patient::v1;
 
 // Everything one GetPatient call needs alive until its callback.
 struct GetCall {
   grpc::ClientContext context;
-  v1::GetPatientRequest request;
-  v1::Patient response;
+  pv1::GetPatientRequest request;
+  pv1::Patient response;
   Workload::DoneCallback done;
 };
-
-std::string RandomRunId() {
-  std::random_device random;
-  return absl::StrCat(absl::Hex(static_cast<uint64_t>(random()) << 32 | random(), absl::kZeroPad16));
-}
 
 absl::Status ToStatus(const grpc::Status& s, std::string_view what) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), absl::StrCat(std::string(what), ": ", s.error_message()));
@@ -66,9 +60,9 @@ absl::Status GetPatientWorkload::Prepare(const CallSettings& settings, int count
   absl::Status created = ForEachParallel(count, parallelism, [&](int i) -> absl::Status {
     grpc::ClientContext context;
     slow.Apply(context);
-    v1::CreatePatientRequest request;
+    pv1::CreatePatientRequest request;
     request.set_request_id(absl::StrCat("loadgen-", run_id_, "-p", i));
-    v1::Patient* p = request.mutable_patient();
+    pv1::Patient* p = request.mutable_patient();
     p->set_given_name(absl::StrCat("Load", i));
     p->set_family_name(absl::StrCat("Gen", run_id_));
     p->mutable_birth_date()->set_year(1950 + i % 50);
@@ -76,7 +70,7 @@ absl::Status GetPatientWorkload::Prepare(const CallSettings& settings, int count
     p->mutable_birth_date()->set_day(1 + i % 28);
     p->set_phone_number(absl::StrCat("+4477", 10000000 + i % 90000000));
     p->set_language_code("en-GB");
-    v1::Patient patient;
+    pv1::Patient patient;
     grpc::Status s = stubs_.Next().CreatePatient(&context, request, &patient);
     if (!s.ok()) return ToStatus(s, "CreatePatient");
     names_[static_cast<size_t>(i)] = patient.name();
@@ -86,9 +80,9 @@ absl::Status GetPatientWorkload::Prepare(const CallSettings& settings, int count
   return ForEachParallel(count, parallelism, [&](int i) -> absl::Status {
     grpc::ClientContext context;
     slow.Apply(context);
-    v1::GetPatientRequest request;
+    pv1::GetPatientRequest request;
     request.set_name(names_[static_cast<size_t>(i)]);
-    v1::Patient patient;
+    pv1::Patient patient;
     grpc::Status s = stubs_.Next().GetPatient(&context, request, &patient);
     return s.ok() ? absl::OkStatus() : ToStatus(s, "GetPatient");
   });

@@ -1,6 +1,5 @@
 #include "tools/loadgen/reserve_workload.h"
 
-#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -8,16 +7,16 @@
 namespace clinic::loadgen {
 namespace {
 
-namespace v1 = clinic::inventory::v1;
+namespace iv1 = clinic::inventory::v1;
 
 // Everything one operation needs alive until its last callback.
 struct ReserveCall {
   grpc::ClientContext reserve_context;
-  v1::ReserveDoseRequest reserve;
-  v1::Reservation reservation;
+  iv1::ReserveDoseRequest reserve;
+  iv1::Reservation reservation;
   grpc::ClientContext release_context;
-  v1::ReleaseReservationRequest release;
-  v1::Reservation released;
+  iv1::ReleaseReservationRequest release;
+  iv1::Reservation released;
   Workload::DoneCallback done;
 };
 
@@ -35,11 +34,6 @@ clinic::type::v1::Date ToDate(absl::CivilDay day) {
   return date;
 }
 
-std::string RandomRunId() {
-  std::random_device random;
-  return absl::StrCat(absl::Hex(static_cast<uint64_t>(random()) << 32 | random(), absl::kZeroPad16));
-}
-
 }  // namespace
 
 ReserveWorkload::ReserveWorkload(const std::vector<std::shared_ptr<grpc::Channel>>& channels, std::string clinic_id,
@@ -51,15 +45,15 @@ ReserveWorkload::ReserveWorkload(const std::vector<std::shared_ptr<grpc::Channel
       run_id_(RandomRunId()) {}
 
 absl::Status ReserveWorkload::Prepare(const CallSettings& settings) {
-  v1::InventoryService::Stub* stub = &stubs_.Next();
+  iv1::InventoryService::Stub* stub = &stubs_.Next();
   {
     grpc::ClientContext context;
     settings.Apply(context);
-    v1::CreateClinicRequest request;
+    iv1::CreateClinicRequest request;
     request.set_request_id(absl::StrCat("loadgen-", run_id_, "-clinic"));
     request.set_clinic_id(clinic_id_);
     request.mutable_clinic()->set_time_zone("Europe/London");
-    v1::Clinic clinic;
+    iv1::Clinic clinic;
     grpc::Status s = stub->CreateClinic(&context, request, &clinic);
     if (!s.ok() && s.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
       return absl::Status(static_cast<absl::StatusCode>(s.error_code()), "CreateClinic: " + s.error_message());
@@ -67,14 +61,14 @@ absl::Status ReserveWorkload::Prepare(const CallSettings& settings) {
   }
   grpc::ClientContext context;
   settings.Apply(context);
-  v1::ReceiveStockRequest request;
+  iv1::ReceiveStockRequest request;
   request.set_request_id(absl::StrCat("loadgen-", run_id_, "-receipt"));
   request.set_parent("clinics/" + clinic_id_);
   request.set_product("products/" + product_id_);
   request.set_lot_number(absl::StrCat("LOADGEN-", run_id_));
   *request.mutable_expiry_date() = ToDate(use_day_ + 365);
   request.set_quantity(1000000);
-  v1::ReceiveStockResponse response;
+  iv1::ReceiveStockResponse response;
   grpc::Status s = stub->ReceiveStock(&context, request, &response);
   if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), "ReceiveStock: " + s.error_message());
   return absl::OkStatus();
@@ -92,7 +86,7 @@ void ReserveWorkload::Start(const CallSettings& settings, DoneCallback done) {
   call->reserve.set_appointment(absl::StrCat("clinics/", clinic_id_, "/appointments/lg-", run_id_, "-", n));
   call->reserve.set_patient("patients/loadgen");
   call->done = std::move(done);
-  v1::InventoryService::Stub* stub = &stubs_.Next();
+  iv1::InventoryService::Stub* stub = &stubs_.Next();
   ReserveCall* raw = call.release();
   stub->async()->ReserveDose(
       &raw->reserve_context, &raw->reserve, &raw->reservation, [raw, stub, &settings, n, this](grpc::Status status) {

@@ -27,6 +27,10 @@ struct CallSettings {
   void Apply(grpc::ClientContext& context) const;
 };
 
+// 16 random hex digits that keep the records one run creates (request ids, names) apart
+// from those of earlier runs against the same service.
+std::string RandomRunId();
+
 // One kind of operation the load generator repeats. An operation is one or more RPCs
 // issued asynchronously (e.g. Echo; GetPatient; ReserveDose then ReleaseReservation),
 // finished by one call of its completion callback.

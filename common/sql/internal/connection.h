@@ -2,6 +2,7 @@
 
 // Internal: one driver connection, as the pool and the transaction runner see it.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,6 +15,11 @@
 #include "common/sql/value.h"
 
 namespace clinic::sql::internal {
+
+// Prepared statements kept per connection; beyond this many, a statement is prepared for
+// one use only, so that SQL built at run time cannot grow a connection's cache without
+// bound.
+inline constexpr size_t kMaxCachedStatements = 256;
 
 // One connection to the database. Used by one thread at a time (the pool hands it out).
 // Errors are mapped to canonical codes (see database.h); ABORTED means exactly "a write

@@ -36,7 +36,6 @@ struct ClearResult {
 using ConnPtr = std::unique_ptr<PGconn, FinishConn>;
 using ResultPtr = std::unique_ptr<PGresult, ClearResult>;
 
-constexpr size_t kMaxCachedStatements = 256;
 
 // Type OIDs (pg_type.dat); libpq ships no header with them for clients.
 constexpr Oid kBoolOid = 16;

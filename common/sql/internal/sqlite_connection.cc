@@ -26,9 +26,6 @@ struct FinalizeStmt {
 using DbPtr = std::unique_ptr<sqlite3, CloseDb>;
 using StmtPtr = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
 
-// Statements beyond this many per connection are prepared for one use only, so that
-// SQL built at run time cannot grow the cache without bound.
-constexpr size_t kMaxCachedStatements = 256;
 
 // Most specific canonical code for an (extended) SQLite result code.
 absl::Status SqliteStatus(int code, absl::string_view message, absl::string_view what) {
