@@ -2,6 +2,7 @@
 option(CLINIC_BUILD_TESTS "Build the test suites" ON)
 option(CLINIC_BUILD_BENCHMARKS "Build the benchmarks and the load generator" ON)
 option(CLINIC_WERROR "Treat warnings as errors" OFF)
+option(CLINIC_UNITY_BUILD "Compile each target's files together, in batches of 8 (faster clean builds)" ON)
 set(CLINIC_DEBUG_INFO "lines" CACHE STRING "Debug information in RelWithDebInfo and Debug builds: 'lines' (-g1) or 'full' (-g)")
 set_property(CACHE CLINIC_DEBUG_INFO PROPERTY STRINGS lines full)
 set(CLINIC_SANITIZER "" CACHE STRING "Sanitizer build: '' (none), 'address' (ASan+UBSan) or 'thread' (TSan)")
@@ -28,3 +29,10 @@ if(CLINIC_DEBUG_INFO STREQUAL "lines")
 elseif(NOT CLINIC_DEBUG_INFO STREQUAL "full")
   message(FATAL_ERROR "CLINIC_DEBUG_INFO must be 'lines' or 'full', not '${CLINIC_DEBUG_INFO}'")
 endif()
+
+# Unity build: each target's files are compiled in batches of 8, so that the headers they
+# share (gRPC, protobuf, Abseil, gtest) are parsed once per batch (docs/DEVELOPMENT.md
+# "Build time"). Generated protobuf code opts out (cmake/proto.cmake). Turn it off for
+# quicker rebuilds of one edited file: -DCLINIC_UNITY_BUILD=OFF.
+set(CMAKE_UNITY_BUILD ${CLINIC_UNITY_BUILD})
+set(CMAKE_UNITY_BUILD_BATCH_SIZE 8)

@@ -37,6 +37,8 @@ function(clinic_proto_library name)
     endforeach()
   endforeach()
   add_library(${name} STATIC ${srcs} ${hdrs})
+  # protoc's files each define the same file-level names: never compiled together.
+  set_target_properties(${name} PROPERTIES UNITY_BUILD OFF)
   target_include_directories(${name} PUBLIC ${CLINIC_PROTO_GEN})
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
   if(ARG_GRPC)
