@@ -14,6 +14,7 @@
 #include "common/outbox/outbox.h"
 #include "services/inventory/domain/alerts.h"
 #include "services/inventory/domain/expiry.h"
+#include "services/inventory/stock_store.h"
 
 namespace clinic::inventory::store {
 namespace {
@@ -42,10 +43,6 @@ struct NewAlert {
 
 std::string AlertName(const std::string& clinic_id, const std::string& alert_id) {
   return "clinics/" + clinic_id + "/alerts/" + alert_id;
-}
-
-std::string LotName(const std::string& product_id, const std::string& lot_id) {
-  return "products/" + product_id + "/lots/" + lot_id;
 }
 
 std::string ReservationName(const std::string& clinic_id, const std::string& reservation_id) {

@@ -16,7 +16,7 @@ namespace {
 
 using State = v1::Reservation::State;
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kReservationColumns =
     "r.reservation_id, r.clinic_id, r.product_id, r.quantity, r.use_day, r.appointment, r.patient, r.lot_id, "
     "r.state, r.expire_time_us, r.repick_count, r.release_reason, r.consume_time_us, r.consume_request_id, "
     "r.create_time_us, r.update_time_us, r.version, l.lot_number, l.expiry_day";
@@ -67,7 +67,7 @@ v1::Reservation ToProto(const sql::Row& row) {
 
 absl::StatusOr<v1::Reservation> Read(sql::Transaction& tx, std::string_view clinic_id, std::string_view id) {
   absl::StatusOr<sql::ResultSet> rows =
-      tx.Query("SELECT " + std::string(kColumns) + std::string(kFrom) + "WHERE r.reservation_id = $1 AND r.clinic_id = $2",
+      tx.Query("SELECT " + std::string(kReservationColumns) + std::string(kFrom) + "WHERE r.reservation_id = $1 AND r.clinic_id = $2",
                {std::string(id), std::string(clinic_id)});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("no such reservation");
@@ -419,7 +419,7 @@ absl::Status ListReservations(sql::Transaction& tx, const ReservationQuery& quer
   int64_t after_day = 0;
   if (!first && !absl::SimpleAtoi(page.after[0], &after_day)) return absl::InvalidArgumentError("bad page token");
   absl::StatusOr<sql::ResultSet> rows = tx.Query(
-      "SELECT " + std::string(kColumns) + std::string(kFrom) +
+      "SELECT " + std::string(kReservationColumns) + std::string(kFrom) +
           "WHERE ($1 = '-' OR r.clinic_id = $1) AND ($2 = '' OR r.appointment = $2) AND ($3 = '' OR r.lot_id = $3) "
           "AND ($4 = 0 OR ($4 & (CAST(1 AS BIGINT) << CAST(r.state AS INTEGER))) <> 0) "
           "AND ($5 OR r.use_day > $6 OR (r.use_day = $6 AND r.reservation_id > $7)) "

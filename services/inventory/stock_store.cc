@@ -18,11 +18,6 @@ constexpr std::string_view kLotColumns =
     "lot_id, product_id, lot_number, expiry_day, manufacturer, recalled, recall_reason, recall_reference, "
     "recall_time_us, create_time_us";
 
-std::string LotName(std::string_view product_id, std::string_view lot_id) {
-  return absl::StrCat("products/", absl::string_view(product_id.data(), product_id.size()), "/lots/",
-                      absl::string_view(lot_id.data(), lot_id.size()));
-}
-
 v1::Lot LotFromRow(const sql::Row& row) {
   v1::Lot lot;
   lot.set_name(LotName(row.GetText(1), row.GetText(0)));
@@ -111,6 +106,11 @@ v1::StockLevel LotLevelFromRow(const sql::Row& row, absl::CivilDay today) {
 }
 
 }  // namespace
+
+std::string LotName(std::string_view product_id, std::string_view lot_id) {
+  return absl::StrCat("products/", absl::string_view(product_id.data(), product_id.size()), "/lots/",
+                      absl::string_view(lot_id.data(), lot_id.size()));
+}
 
 absl::StatusOr<std::optional<LotRow>> FindLot(sql::Transaction& tx, std::string_view product_id,
                                               std::string_view lot_id) {

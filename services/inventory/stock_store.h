@@ -26,6 +26,9 @@
 
 namespace clinic::inventory::store {
 
+// "products/{product}/lots/{lot}".
+std::string LotName(std::string_view product_id, std::string_view lot_id);
+
 // A lot as stored.
 struct LotRow {
   std::string lot_id;

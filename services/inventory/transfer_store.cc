@@ -14,17 +14,13 @@
 namespace clinic::inventory::store {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kTransferColumns =
     "transfer_id, source_clinic_id, destination_clinic_id, note, state, ship_time_us, shipped_by, close_time_us, "
     "closed_by, version";
 
-std::string LotName(const std::string& product_id, const std::string& lot_id) {
-  return "products/" + product_id + "/lots/" + lot_id;
-}
-
 absl::StatusOr<v1::Transfer> Read(sql::Transaction& tx, std::string_view transfer_id) {
   absl::StatusOr<sql::ResultSet> rows = tx.Query(
-      "SELECT " + std::string(kColumns) + " FROM transfers WHERE transfer_id = $1", {std::string(transfer_id)});
+      "SELECT " + std::string(kTransferColumns) + " FROM transfers WHERE transfer_id = $1", {std::string(transfer_id)});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::NotFoundError("no such transfer");
   const sql::Row& row = (*rows)[0];

@@ -45,17 +45,6 @@ bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
-std::string ChannelName(type::v1::ContactChannel channel) {
-  switch (channel) {
-    case type::v1::CONTACT_CHANNEL_SMS:
-      return "SMS";
-    case type::v1::CONTACT_CHANNEL_EMAIL:
-      return "EMAIL";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FileSinkSender>> FileSinkSender::Open(const std::string& path, const Clock& clock,

@@ -59,4 +59,16 @@ class Sender {
   }
 };
 
+// The channel as the senders write it: "SMS", "EMAIL" (else "UNSPECIFIED").
+inline std::string ChannelName(type::v1::ContactChannel channel) {
+  switch (channel) {
+    case type::v1::CONTACT_CHANNEL_SMS:
+      return "SMS";
+    case type::v1::CONTACT_CHANNEL_EMAIL:
+      return "EMAIL";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
 }  // namespace clinic::notification

@@ -12,17 +12,6 @@
 namespace clinic::notification {
 namespace {
 
-std::string ChannelName(type::v1::ContactChannel channel) {
-  switch (channel) {
-    case type::v1::CONTACT_CHANNEL_SMS:
-      return "SMS";
-    case type::v1::CONTACT_CHANNEL_EMAIL:
-      return "EMAIL";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
 std::chrono::microseconds Micros(absl::Duration d) { return absl::ToChronoMicroseconds(d); }
 
 }  // namespace

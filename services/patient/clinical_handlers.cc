@@ -24,17 +24,6 @@ namespace {
 
 using domain::PatientAction;
 
-absl::Status RoleCheck(const auth::Principal& principal, PatientAction action) {
-  if (domain::RoleMayPerform(principal, action)) return absl::OkStatus();
-  return domain::DecisionToStatus(domain::AccessDecision::kPermissionDenied, principal, action, "");
-}
-
-// `status` with the field it is about in front when it is NOT_FOUND.
-absl::Status AboutField(std::string_view field, absl::Status status) {
-  if (status.code() != absl::StatusCode::kNotFound) return status;
-  return absl::NotFoundError(absl::StrCat(std::string(field), ": ", status.message()));
-}
-
 // The substances of the standard catalogue's B12 products (inventory's seeded
 // products/{id}); any other product is assessed as "every B12 product", the most
 // cautious reading (any cobalamin hypersensitivity blocks).

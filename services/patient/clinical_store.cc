@@ -8,19 +8,10 @@
 #include "common/status/status.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/patient/domain/seed_regimens.h"
+#include "services/patient/store_support.h"
 
 namespace clinic::patient::store {
 namespace {
-
-std::string S(std::string_view v) { return std::string(v); }
-
-absl::Status StaleEtag(std::string_view what) {
-  return absl::AbortedError(absl::StrCat(S(what), " changed since it was read (stale etag); read it again"));
-}
-
-sql::Value Body(const google::protobuf::Message& message) {
-  return sql::Value::Bytes(message.SerializeAsString());
-}
 
 template <typename Message>
 absl::StatusOr<Message> ParseBody(const sql::Row& row, std::string_view column) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/api/convert.h"
@@ -15,6 +16,7 @@
 #include "common/auth/principal.h"
 #include "common/sql/database.h"
 #include "common/status/status.h"
+#include "services/patient/domain/access_policy.h"
 #include "services/patient/patient_store.h"
 
 namespace clinic::patient {
@@ -83,6 +85,19 @@ inline absl::Status CheckActive(const store::PatientRecord& record) {
     default:
       return status::FailedPrecondition("STATE", record.patient.name(), "the record is erased");
   }
+}
+
+// OK when the caller's role may do `action` at all; PERMISSION_DENIED otherwise.
+inline absl::Status RoleCheck(const auth::Principal& principal, domain::PatientAction action) {
+  if (domain::RoleMayPerform(principal, action)) return absl::OkStatus();
+  return domain::DecisionToStatus(domain::AccessDecision::kPermissionDenied, principal, action, "");
+}
+
+// `status` with the request field it is about in front when it is NOT_FOUND (e.g. a
+// plan's regimen that does not exist).
+inline absl::Status AboutField(std::string_view field, absl::Status status) {
+  if (status.code() != absl::StatusCode::kNotFound) return status;
+  return absl::NotFoundError(absl::StrCat(std::string(field), ": ", status.message()));
 }
 
 }  // namespace clinic::patient

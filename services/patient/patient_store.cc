@@ -10,6 +10,7 @@
 #include "common/status/status.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/patient/domain/access_log_chain.h"
+#include "services/patient/store_support.h"
 
 namespace clinic::patient::store {
 namespace {
@@ -119,10 +120,6 @@ constexpr absl::string_view kDemographicsSet =
     "phone_number = $7, email = $8, has_address = $9, address_lines = $10, locality = $11, "
     "administrative_area = $12, postal_code = $13, region_code = $14, language_code = $15, given_key = $16, "
     "family_key = $17, birth_key = $18, phone_key = $19, email_key = $20";
-
-absl::Status StaleEtag(std::string_view what) {
-  return absl::AbortedError(absl::StrCat(std::string(what), " changed since it was read (stale etag); read it again"));
-}
 
 // Takes the duplicate-key lock of `key`, then looks for another ACTIVE record of the same
 // person that `visibility` covers: ALREADY_EXISTS naming it, OK when there is none.

@@ -30,12 +30,6 @@ constexpr std::string_view kPlanPattern = "patients/{patient}/treatmentPlans/{tr
 constexpr std::string_view kAssessmentPattern = "patients/{patient}/eligibilityAssessments/{eligibility_assessment}";
 constexpr std::string_view kAdministrationPattern = "patients/{patient}/administrations/{administration}";
 
-// `status` with the field it is about in front when it is NOT_FOUND.
-absl::Status AboutField(std::string_view field, absl::Status status) {
-  if (status.code() != absl::StatusCode::kNotFound) return status;
-  return absl::NotFoundError(absl::StrCat(std::string(field), ": ", status.message()));
-}
-
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
 // The syntax of the product names a plan sets (their existence is inventory's).

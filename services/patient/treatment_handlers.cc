@@ -16,16 +16,6 @@ namespace {
 
 using domain::PatientAction;
 
-absl::Status RoleCheck(const auth::Principal& principal, PatientAction action) {
-  if (domain::RoleMayPerform(principal, action)) return absl::OkStatus();
-  return domain::DecisionToStatus(domain::AccessDecision::kPermissionDenied, principal, action, "");
-}
-
-absl::Status AboutName(std::string_view field, absl::Status status) {
-  if (status.code() != absl::StatusCode::kNotFound) return status;
-  return absl::NotFoundError(std::string(field) + ": " + std::string(status.message()));
-}
-
 }  // namespace
 
 absl::Status PatientService::HandleCreateRegimen(const server::Call& call, const v1::CreateRegimenRequest& request,
@@ -58,7 +48,7 @@ absl::Status PatientService::HandleGetRegimen(const server::Call& call, const v1
   if (!bad.empty()) return bad.ToStatus();
   return db_.Transact(WriteOptions(), [&](sql::Transaction& tx) -> absl::Status {
     absl::StatusOr<v1::Regimen> regimen = store::GetRegimen(tx, *id);
-    if (!regimen.ok()) return AboutName("name", regimen.status());
+    if (!regimen.ok()) return AboutField("name", regimen.status());
     *response = *std::move(regimen);
     return absl::OkStatus();
   });
@@ -101,7 +91,7 @@ absl::Status PatientService::HandleUpdateRegimen(const server::Call& call, const
                      [&](sql::Transaction& tx, CallAudit&) -> absl::Status {
                        absl::StatusOr<v1::Regimen> updated = store::UpdateRegimen(
                            tx, *id, regimen, paths, VersionOfEtag(regimen.etag()), clock_.Now());
-                       if (!updated.ok()) return AboutName("regimen.name", updated.status());
+                       if (!updated.ok()) return AboutField("regimen.name", updated.status());
                        *response = *std::move(updated);
                        return absl::OkStatus();
                      });

@@ -8,6 +8,7 @@
 #include "common/api/convert.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "services/patient/store_support.h"
 
 namespace clinic::patient::store {
 namespace {
@@ -35,10 +36,6 @@ sql::Value RegimenBody(v1::Regimen regimen) {
   regimen.clear_etag();
   return sql::Value::Bytes(regimen.SerializeAsString());
 }
-
-std::string S(std::string_view v) { return std::string(v); }
-
-sql::Value Body(const google::protobuf::Message& message) { return sql::Value::Bytes(message.SerializeAsString()); }
 
 template <typename Message>
 absl::StatusOr<Message> ParseBody(const sql::Row& row) {
