@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git lld
   protobuf-compiler libprotobuf-dev libprotoc-dev protobuf-compiler-grpc libgrpc++-dev
   libabsl-dev libhiredis-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
   libssl-dev libjwt-dev libsqlite3-dev libpq-dev
